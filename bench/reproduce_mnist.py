@@ -1,0 +1,82 @@
+"""Reproduce the MNIST training of Deutsch et al. (spec §5, §6.2, §6.6) and report test-set numbers.
+
+Phase `train` trains the paper's configuration (13,000 steps, seed 8734, checkpoint every 1,000 steps) and
+resumes from `<out>/last.pt` when it exists, so the run can be spread over several sessions.
+Phase `eval` samples networks from a checkpoint, evaluates each once on the 10,000 test images, forms the
+majority-vote ensembles from those predictions, and writes `bench/results/mnist_repro.json`.
+
+    python bench/reproduce_mnist.py train --root ../shared/data --out bench/runs/mnist
+    python bench/reproduce_mnist.py eval  --root ../shared/data --out bench/runs/mnist --n-networks 4000
+"""
+import json, platform, time
+from pathlib import Path
+
+import torch
+from fastcore.script import call_parse
+
+from hyperweights.data import mnist
+from hyperweights.targets import mnist_net
+from hyperweights.hypernet import HyperNetwork, sample_weights
+from hyperweights.train import Trainer, TrainConfig, load_hypernet, predict, majority_vote, plot_history
+
+def machine() -> str:
+    device = torch.cuda.get_device_name() if torch.cuda.is_available() else f"CPU ({torch.get_num_threads()} threads)"
+    return f"{platform.node()} / {platform.processor() or platform.machine()} / {device} / torch {torch.__version__}"
+
+def train(root, out: Path, steps: int, device: str):
+    data = mnist(root, device=device)
+    if (out / "last.pt").exists():
+        trainer = Trainer.from_checkpoint(out / "last.pt", data=data, steps=steps)
+        print(f"resuming at step {trainer.step}")
+    else:
+        torch.manual_seed(8734)
+        trainer = Trainer(HyperNetwork(mnist_net()), data, TrainConfig(steps=steps, seed=8734))
+    start, t0 = trainer.step, time.time()
+    while trainer.step < steps:  # one chunk of 100 steps at a time, so progress shows in the log
+        trainer.fit(out, steps=min(steps, trainer.step + 100), progress=False)
+        rate = (time.time() - t0) / max(1, trainer.step - start)
+        last = trainer.history["train"][-1] if trainer.history["train"] else {}
+        print(f"step {trainer.step}: {rate:.2f} s/step (incl. validation), train CE {last.get('ce', float('nan')):.4f}, "
+              f"acc {last.get('acc', float('nan')):.4f}, entropy {last.get('entropy', float('nan')):.1f}", flush=True)
+        if trainer.history["val"] and trainer.history["val"][-1]["step"] == trainer.step:
+            print("  validation:", {k: round(v, 5) for k, v in trainer.history["val"][-1].items()}, flush=True)
+    plot_history(trainer.history, f"MNIST, λ=1e3, seed 8734").savefig(out / "training_curve.png", dpi=120)
+
+def evaluate(root, out: Path, checkpoint: str, n_networks: int, ensembles: int, ensemble_size: int, device: str):
+    data, t0 = mnist(root, device=device), time.time()
+    hnet = load_hypernet(out / checkpoint, device)
+    thetas = sample_weights(hnet, n_networks, torch.Generator().manual_seed(8734))
+    x, y = data.test
+    labels = predict(hnet.spec, thetas, x)["labels"]
+    acc = (labels == y).float().mean(1)
+    groups = torch.arange(ensembles * ensemble_size).view(ensembles, ensemble_size) % n_networks
+    if ensembles * ensemble_size > n_networks:  # not enough networks for disjoint ensembles: random subsets
+        g = torch.Generator().manual_seed(0)
+        groups = torch.stack([torch.randperm(n_networks, generator=g)[:ensemble_size] for _ in range(ensembles)])
+    ens = torch.stack([(majority_vote(labels[idx], 10) == y).float().mean() for idx in groups])
+    q = torch.quantile(acc, torch.tensor([0.05, 0.5, 0.95], device=acc.device)).tolist()
+    state = torch.load(out / checkpoint, weights_only=True)
+    result = {"checkpoint": checkpoint, "step": state["step"], "split": "test (10,000 images)",
+              "n_networks": n_networks, "individual_mean": acc.mean().item(), "individual_std": acc.std().item(),
+              "individual_p05": q[0], "individual_p50": q[1], "individual_p95": q[2],
+              "ensembles": ensembles, "ensemble_size": ensemble_size, "disjoint_ensembles": ensembles * ensemble_size <= n_networks,
+              "majority_mean": ens.mean().item(), "majority_std": ens.std().item(),
+              "eval_seconds": time.time() - t0, "machine": machine(), "date": time.strftime("%Y-%m-%d")}
+    print(json.dumps(result, indent=2))
+    Path("bench/results").mkdir(parents=True, exist_ok=True)
+    Path("bench/results/mnist_repro.json").write_text(json.dumps(result, indent=2))
+
+@call_parse
+def main(phase: str,                       # 'train' or 'eval'
+         root: str = "../shared/data",     # folder holding MNIST/raw
+         out: str = "bench/runs/mnist",    # checkpoint folder
+         steps: int = 13_000,              # training steps (paper: 13,000)
+         checkpoint: str = "step13000.pt", # checkpoint to evaluate
+         n_networks: int = 4000,           # sampled networks for the individual statistics
+         ensembles: int = 20,              # number of majority-vote ensembles
+         ensemble_size: int = 200,         # networks per ensemble
+         device: str = "cuda" if torch.cuda.is_available() else "cpu"):
+    out = Path(out)
+    if phase == "train": train(root, out, steps, device)
+    elif phase == "eval": evaluate(root, out, checkpoint, n_networks, ensembles, ensemble_size, device)
+    else: raise SystemExit(f"Unknown phase {phase!r}: use 'train' or 'eval'.")
