@@ -13,7 +13,7 @@ from fastcore.script import call_parse
 
 from hyperweights.targets import mnist_net, materialize, forward, CONV_IMPLS
 from hyperweights.hypernet import HyperNetwork, sample_weights
-from hyperweights.train import Trainer, TrainConfig, predict
+from hyperweights.train import Trainer, TrainConfig, predict, training_loss
 from hyperweights.data import ImageData
 
 def sync(device):
@@ -58,7 +58,7 @@ def main(device: str = "cuda" if torch.cuda.is_available() else "cpu", # where t
     torch.manual_seed(0)
     trainer = Trainer(HyperNetwork(spec), fake, TrainConfig())
     def hyper_step():  # exactly Trainer.train_step's work, on the fixed 32×32 images
-        terms = trainer._loss(trainer.hnet.sample_noise(32, trainer.noise), x, y)
+        terms = training_loss(trainer.hnet, trainer.hnet.sample_noise(32, trainer.noise), x, y, trainer.lam, trainer.config)
         trainer.optimizer.zero_grad(set_to_none=True); terms["loss"].backward(); trainer.optimizer.step()
     net = materialize(spec, sample_weights(trainer.hnet, 1)[0]).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
