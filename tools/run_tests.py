@@ -1,6 +1,6 @@
 """Run every notebook in nbs/ as a test (nbdev's test_nb), skipping the tst_flags cells (slow, cuda), one line
 per notebook, and end with `N passed, M failed`. Pass flags to run, e.g. `python tools/run_tests.py slow`."""
-import os, sys, time
+import sys, time
 from pathlib import Path
 from nbdev.config import get_config
 from nbdev.test import test_nb
@@ -11,10 +11,8 @@ def main(force_flags: list[str]):
     notebooks = sorted(p for p in Path(cfg.nbs_path).glob("*.ipynb") if not p.name.startswith("_"))
     passed, failed = [], []
     for nb in notebooks:
-        start, here = time.time(), os.getcwd()
-        os.chdir(nb.parent)
-        try: ok, _ = test_nb(nb.name, skip_flags=skip, force_flags=force_flags, do_print=False, showerr=True)
-        finally: os.chdir(here)
+        start = time.time()
+        ok, _ = test_nb(nb.resolve(), skip_flags=skip, force_flags=force_flags, do_print=False, showerr=True)
         (passed if ok else failed).append(nb.name)
         print(f"{'PASS' if ok else 'FAIL'} {nb.name} ({time.time() - start:.1f} s)", flush=True)
     print(f"{len(passed)} passed, {len(failed)} failed")
