@@ -6,7 +6,7 @@ Phase `eval` samples networks from a checkpoint, evaluates each once on the 10,0
 majority-vote ensembles from those predictions, and writes `bench/results/mnist_repro.json`.
 
     python bench/reproduce_mnist.py train --root ../shared/data --out bench/runs/mnist
-    python bench/reproduce_mnist.py eval  --root ../shared/data --out bench/runs/mnist --n-networks 4000
+    python bench/reproduce_mnist.py eval  --root ../shared/data --out bench/runs/mnist --n_networks 4000
 """
 import json, platform, time
 from pathlib import Path
@@ -42,7 +42,8 @@ def train(root, out: Path, steps: int, device: str):
             print("  validation:", {k: round(v, 5) for k, v in trainer.history["val"][-1].items()}, flush=True)
     plot_history(trainer.history, f"MNIST, λ=1e3, seed 8734").savefig(out / "training_curve.png", dpi=120)
 
-def evaluate(root, out: Path, checkpoint: str, n_networks: int, ensembles: int, ensemble_size: int, device: str):
+def evaluate(root, out: Path, checkpoint: str, n_networks: int, ensembles: int, ensemble_size: int, device: str,
+             result_path: Path):
     data, t0 = mnist(root, device=device), time.time()
     hnet = load_hypernet(out / checkpoint, device)
     thetas = sample_weights(hnet, n_networks, torch.Generator().manual_seed(8734))
@@ -63,8 +64,8 @@ def evaluate(root, out: Path, checkpoint: str, n_networks: int, ensembles: int, 
               "majority_mean": ens.mean().item(), "majority_std": ens.std().item(),
               "eval_seconds": time.time() - t0, "machine": machine(), "date": time.strftime("%Y-%m-%d")}
     print(json.dumps(result, indent=2))
-    Path("bench/results").mkdir(parents=True, exist_ok=True)
-    Path("bench/results/mnist_repro.json").write_text(json.dumps(result, indent=2))
+    result_path.parent.mkdir(parents=True, exist_ok=True)
+    result_path.write_text(json.dumps(result, indent=2))
 
 @call_parse
 def main(phase: str,                       # 'train' or 'eval'
@@ -75,8 +76,10 @@ def main(phase: str,                       # 'train' or 'eval'
          n_networks: int = 4000,           # sampled networks for the individual statistics
          ensembles: int = 20,              # number of majority-vote ensembles
          ensemble_size: int = 200,         # networks per ensemble
-         device: str = "cuda" if torch.cuda.is_available() else "cpu"):
+         device: str = "cuda" if torch.cuda.is_available() else "cpu", # where to run
+         result: str = "bench/results/mnist_repro.json", # where the eval phase writes its numbers
+        ):
     out = Path(out)
     if phase == "train": train(root, out, steps, device)
-    elif phase == "eval": evaluate(root, out, checkpoint, n_networks, ensembles, ensemble_size, device)
+    elif phase == "eval": evaluate(root, out, checkpoint, n_networks, ensembles, ensemble_size, device, Path(result))
     else: raise SystemExit(f"Unknown phase {phase!r}: use 'train' or 'eval'.")
