@@ -161,13 +161,17 @@ def materialize(spec: TargetSpec, theta: torch.Tensor) -> nn.Sequential:
     return nn.Sequential(*modules)
 
 # %% ../nbs/01_targets.ipynb #8d27f1bc
-CONV_IMPLS = ("grouped", "vmap", "unfold", "loop")
-DEFAULT_CONV_IMPL = {"cpu": "grouped", "cuda": "grouped"}  # chosen by bench/train_step.py; see bench/RESULTS.md
+CONV_IMPLS = ("grouped", "channels_last", "vmap", "unfold", "loop")
+DEFAULT_CONV_IMPL = {"cpu": "channels_last", "cuda": "grouped"}  # chosen by bench/train_step.py; see bench/RESULTS.md
 
-def _conv_grouped(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, padding: int) -> torch.Tensor:
+def _conv_grouped(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, padding: int,
+                  channels_last: bool = False) -> torch.Tensor:
     "Conv in the stacked layout `[B, N·C, H, W]`; a shared batch `[B, C, H, W]` becomes one dense conv."
     groups = h.shape[1] // w.shape[2]  # N for stacked activations, 1 for shared input images
-    return F.conv2d(h, w.flatten(0, 1), b.flatten(), padding=padding, groups=groups)
+    if not channels_last: return F.conv2d(h, w.flatten(0, 1), b.flatten(), padding=padding, groups=groups)
+    nhwc = torch.channels_last  # a one-channel input counts as either order, so the output is converted too
+    y = F.conv2d(h.contiguous(memory_format=nhwc), w.flatten(0, 1), b.flatten(), padding=padding, groups=groups)
+    return y.contiguous(memory_format=nhwc)
 
 def _conv_per_network(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, padding: int, impl: str) -> torch.Tensor:
     "Conv of per-network activations `[N, B, C, H, W]` with kernels `[N, O, C, k, k]` by vmap, im2col or a loop."
@@ -208,12 +212,13 @@ def forward(spec: TargetSpec, flat: torch.Tensor, x: torch.Tensor, impl: str | N
     impl = impl or DEFAULT_CONV_IMPL.get(flat.device.type, "grouped")
     if impl not in CONV_IMPLS: raise ValueError(f"Unknown conv implementation {impl!r}; choose one of {CONV_IMPLS}.")
     n, h = len(flat), _check_images(spec, x, len(flat))
-    stacked = impl == "grouped" and spec.layers[0].kind == "conv"
+    stacked = impl in ("grouped", "channels_last") and spec.layers[0].kind == "conv"
     if h.ndim == 5 and stacked: h = h.transpose(0, 1).flatten(1, 2)  # [B, N·C, H, W]
     if h.ndim == 4 and not stacked: h = h.expand(n, *h.shape)       # [N, B, C, H, W]
     for (w, b), layer in zip(kernels_and_biases(spec, flat), spec.layers):
         if layer.kind == "conv":
-            h = _conv_grouped(h, w, b, layer.padding) if stacked else _conv_per_network(h, w, b, layer.padding, impl)
+            h = (_conv_grouped(h, w, b, layer.padding, impl == "channels_last") if stacked
+                 else _conv_per_network(h, w, b, layer.padding, impl))
         else:
             h = torch.baddbmm(b.unsqueeze(1), _features(h, n), w.transpose(1, 2))
         if layer.pool > 1: h = _pool(h, layer.pool)
