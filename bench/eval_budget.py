@@ -1,5 +1,6 @@
-"""Throughput of `predict` (eval-mode batched evaluation on shared images) against its chunk budget
-(network-images per forward call), and of `forward` for several (networks, images) chunk shapes.
+"""Throughput of `predict` (eval-mode batched evaluation on shared images) against its chunk shape:
+networks × images per forward call. This VM's speed drifts by ±30% over minutes, so the shapes are measured
+in interleaved rounds and the median is reported.
 
     python bench/eval_budget.py
 """
@@ -8,7 +9,7 @@ import time
 import torch
 from fastcore.script import call_parse
 
-from hyperweights.targets import mnist_net, forward
+from hyperweights.targets import mnist_net
 from hyperweights.train import predict
 
 def rate(fn, work: int, seconds: float = 1.0) -> float:
@@ -19,16 +20,19 @@ def rate(fn, work: int, seconds: float = 1.0) -> float:
     return calls * work / (time.perf_counter() - start)
 
 @call_parse
-def main(nets: int = 64,      # generated networks
-         images: int = 2048,  # shared images
-         budgets: str = "16384,4096,1024,256,64", # predict budgets to compare
+def main(nets: int = 32,      # generated networks
+         images: int = 1024,  # shared images
+         shapes: str = "1x256,1x64,1x32,4x64,8x32,16x16,32x8,32x32,128x512", # networks x images per call
+         rounds: int = 5,     # interleaved measurements per shape
         ):
     spec, g = mnist_net(), torch.Generator().manual_seed(0)
     thetas, x = torch.randn(nets, spec.num_params, generator=g) * 0.05, torch.rand(images, 1, 28, 28, generator=g)
-    print(f"predict, {nets} networks x {images} images, {torch.get_num_threads()} threads:")
-    for b in map(int, budgets.split(",")):
-        print(f"  budget {b:6d}: {rate(lambda: predict(spec, thetas, x, budget=b), nets * images, 0):,.0f} network-images/s")
-    print("forward, one call per chunk shape:")
-    with torch.no_grad():
-        for n, b in ((1, 256), (1, 64), (4, 64), (8, 32), (32, 8), (32, 512)):
-            print(f"  {n:2d} networks x {b:3d} images: {rate(lambda: forward(spec, thetas[:n], x[:b]), n * b):,.0f} network-images/s")
+    shapes = [tuple(map(int, s.split("x"))) for s in shapes.split(",")]
+    rates = {s: [] for s in shapes}
+    for _ in range(rounds):
+        for k, b in shapes:
+            rates[k, b].append(rate(lambda: predict(spec, thetas, x, budget=k * b, images_per_chunk=b), nets * images, 0))
+    print(f"predict, {nets} networks x {images} images, {torch.get_num_threads()} threads, median (min-max) of {rounds} rounds:")
+    for (k, b), r in rates.items():
+        r = sorted(r)
+        print(f"  {k:3d} networks x {b:3d} images per call: {r[len(r) // 2]:,.0f} ({r[0]:,.0f}-{r[-1]:,.0f}) network-images/s")

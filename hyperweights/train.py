@@ -20,9 +20,9 @@ from .entropy import weight_entropy
 from .hypernet import HyperNetwork, HyperNetConfig, sample_weights
 
 # %% auto #0
-__all__ = ['EVAL_BUDGET', 'CHECKPOINT_FORMAT', 'TARGET_CHUNK', 'TrainConfig', 'predict', 'majority_vote', 'ensemble_metrics',
-           'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'chunked_cross_entropy', 'training_loss',
-           'validation_metrics', 'NonFiniteLossError', 'Trainer', 'plot_history', 'load_hypernet']
+__all__ = ['EVAL_BUDGET', 'EVAL_IMAGES', 'CHECKPOINT_FORMAT', 'TARGET_CHUNK', 'TrainConfig', 'predict', 'majority_vote',
+           'ensemble_metrics', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'chunked_cross_entropy',
+           'training_loss', 'validation_metrics', 'NonFiniteLossError', 'Trainer', 'plot_history', 'load_hypernet']
 
 # %% ../nbs/05_train.ipynb #db862d93
 @dataclass
@@ -47,16 +47,17 @@ class TrainConfig:
     target_chunk: int | None = None # networks per target forward/backward chunk; None: device default, 0: all
 
 # %% ../nbs/05_train.ipynb #23ce488e
-EVAL_BUDGET = {"cpu": 256, "cuda": 65_536}  # network-images per forward call; see bench/RESULTS.md
+EVAL_BUDGET = {"cpu": 64, "cuda": 65_536}  # network-images per forward call; see bench/RESULTS.md
+EVAL_IMAGES = {"cpu": 64, "cuda": 512}     # images per forward call; the rest of the budget goes to networks
 
 @torch.no_grad()
 def predict(spec: TargetSpec, thetas: torch.Tensor, x: torch.Tensor, budget: int | None = None,
-            conv_impl: str | None = None) -> dict[str, torch.Tensor]:
+            conv_impl: str | None = None, images_per_chunk: int | None = None) -> dict[str, torch.Tensor]:
     "Labels `[K, n]` of K networks on n shared images, and the sum and max of their probabilities `[n, C]`."
     k, n = len(thetas), len(x)
     budget = budget or EVAL_BUDGET.get(x.device.type, 65_536)
-    nets_per_chunk = max(1, min(k, budget // min(n, 512)))
-    images_per_chunk = max(1, budget // nets_per_chunk)
+    images_per_chunk = max(1, min(n, budget, images_per_chunk or EVAL_IMAGES.get(x.device.type, 512)))
+    nets_per_chunk = max(1, min(k, budget // images_per_chunk))
     labels = torch.empty(k, n, dtype=torch.int64, device=x.device)
     prob_sum = torch.zeros(n, spec.num_classes, device=x.device)
     prob_max = torch.zeros(n, spec.num_classes, device=x.device)
