@@ -55,8 +55,8 @@ def predict(spec: TargetSpec, thetas: torch.Tensor, x: torch.Tensor, budget: int
             conv_impl: str | None = None, images_per_chunk: int | None = None) -> dict[str, torch.Tensor]:
     "Labels `[K, n]` of K networks on n shared images, and the sum and max of their probabilities `[n, C]`."
     k, n = len(thetas), len(x)
-    budget = budget or EVAL_BUDGET.get(x.device.type, 65_536)
-    images_per_chunk = max(1, min(n, budget, images_per_chunk or EVAL_IMAGES.get(x.device.type, 512)))
+    budget = budget or EVAL_BUDGET.get(x.device.type, EVAL_BUDGET["cuda"])
+    images_per_chunk = max(1, min(n, budget, images_per_chunk or EVAL_IMAGES.get(x.device.type, EVAL_IMAGES["cuda"])))
     nets_per_chunk = max(1, min(k, budget // images_per_chunk))
     labels = torch.empty(k, n, dtype=torch.int64, device=x.device)
     prob_sum = torch.zeros(n, spec.num_classes, device=x.device)
