@@ -30,7 +30,7 @@ def machine() -> str:
 
 def train(root, out: Path, steps: int, device: str, seed: int, val_every: int | None):
     data = mnist(root, device=device)
-    # Validation draws its own fixed noise and runs in eval mode, so changing its interval leaves training unchanged.
+    # Validation draws its own fixed noise and nothing from the data order, so its interval leaves training unchanged.
     overrides = {"steps": steps} | ({"val_every": val_every} if val_every else {})
     if (out / "last.pt").exists():
         trainer = Trainer.from_checkpoint(out / "last.pt", data=data, **overrides)
