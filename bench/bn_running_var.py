@@ -6,21 +6,20 @@ with the batch's own (biased) variance in both, so only evaluation, which uses t
 The spec calls the difference negligible. The rows per BN layer are 32 in the extractor and 32 × filters in each
 weight generator, so the largest factor is 32/31 (3%), in the extractor and in the whole-layer generator W4.
 
-This script measures it: it validates a checkpoint (200 fixed z, the 5,000 validation images, exactly as
-training does) as trained, then again with every running variance multiplied by (n-1)/n, i.e. with TF's biased
-EMA, and prints both.
+This script measures it: it rebuilds the checkpoint's trainer and validates it exactly as training does (the
+run's own 200 validation z, the 5,000 validation images), as trained, then again with every running variance
+multiplied by (n-1)/n, i.e. with TF's biased EMA, and prints both.
 
     python bench/bn_running_var.py --checkpoint bench/runs/mnist/step13000.pt
 """
 import time
 
-import torch
 from torch import nn
 from fastcore.script import call_parse
 
 from hyperweights.data import mnist
 from hyperweights.hypernet import HyperNetwork
-from hyperweights.train import TrainConfig, load_hypernet, validation_metrics
+from hyperweights.train import Trainer
 
 def bn_rows(hnet: HyperNetwork, n_nets: int) -> list[int]:
     "Rows each MLP's BatchNorm layers normalise over in a training step of `n_nets` noise vectors."
@@ -36,10 +35,9 @@ def use_biased_running_var(hnet: HyperNetwork, n_nets: int):
 def main(checkpoint: str = "bench/runs/mnist/step13000.pt", # hypernetwork checkpoint to validate
          root: str = "../shared/data",                      # folder holding MNIST/raw
         ):
-    data, config, t0 = mnist(root), TrainConfig(), time.time()
-    hnet = load_hypernet(checkpoint)
-    z = hnet.sample_noise(config.val_nets, torch.Generator().manual_seed(config.seed + 2))  # the run's validation z
-    print("as trained (PyTorch, unbiased running variance):", validation_metrics(hnet, z, data, config), flush=True)
-    use_biased_running_var(hnet, config.n_nets)
-    print("TF's biased running variance:", validation_metrics(hnet, z, data, config), flush=True)
+    t0 = time.time()
+    trainer = Trainer.from_checkpoint(checkpoint, data=mnist(root))
+    print("as trained (PyTorch, unbiased running variance):", trainer.validate(), flush=True)
+    use_biased_running_var(trainer.hnet, trainer.config.n_nets)
+    print("TF's biased running variance:", trainer.validate(), flush=True)
     print(f"{time.time() - t0:.0f} s")
