@@ -6,6 +6,7 @@ the hypernetwork step. Everything printed is measured in this one run.
     python bench/train_step.py [--device cpu|cuda] [--eval_nets 1000] [--eval_images 10000]
 """
 import platform, statistics, time
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
@@ -74,11 +75,14 @@ def main(device: str = "cuda" if torch.cuda.is_available() else "cpu", # where t
     print(f"hypernetwork step: {t_hyper * 1e3:.1f} ms   plain Adam step: {t_plain * 1e3:.1f} ms   "
           f"ratio hyper/plain: {t_hyper / t_plain:.2f}x   hyper/floor: {t_hyper / floor:.1f}x   plain/floor: {t_plain / floor:.1f}x")
 
-    theta = sample_weights(trainer.hnet, 32).requires_grad_()
+    theta, default_config = sample_weights(trainer.hnet, 32).requires_grad_(), trainer.config
     for impl in CONV_IMPLS:
         def fwd_bwd(): forward(spec, theta, x, impl).logsumexp(-1).sum().backward()
-        print(f"conv impl {impl:8s}: target forward+backward, 32 nets x 32 own images: "
-              f"{median_time(fwd_bwd, device, max(3, reps // 2)) * 1e3:.1f} ms")
+        trainer.config = replace(default_config, conv_impl=impl)
+        print(f"conv impl {impl:13s}: target forward+backward, 32 nets x 32 own images: "
+              f"{median_time(fwd_bwd, device, max(3, reps // 2)) * 1e3:.1f} ms; "
+              f"whole hypernetwork step: {median_time(hyper_step, device, max(3, reps // 2)) * 1e3:.1f} ms")
+    trainer.config = default_config
 
     thetas = sample_weights(trainer.hnet, eval_nets)
     test = torch.rand(eval_images, 1, 28, 28, generator=g).to(device)
@@ -90,4 +94,4 @@ def main(device: str = "cuda" if torch.cuda.is_available() else "cpu", # where t
     if profile:
         from torch.profiler import profile as prof
         with prof() as p: hyper_step()
-        print(p.key_averages().table(sort_by="self_cpu_time_total", row_limit=12))
+        print(p.key_averages().table(sort_by="self_device_time_total" if device == "cuda" else "self_cpu_time_total", row_limit=12))

@@ -210,19 +210,23 @@ class Trainer:
         return {"step": self.step, **validation_metrics(self.hnet, self.val_z, self.data, self.config),
                 "lam": self.lam, "lr": self.optimizer.param_groups[0]["lr"]}
 
+    def _validate_if_due(self):
+        "Validate now if this is a validation step whose results the history does not hold yet."
+        if self.step % self.config.val_every == 0 and not any(r["step"] == self.step for r in self.history["val"]):
+            self.history["val"].append(self.validate())
+
     def fit(self, out_dir=None, steps: int | None = None, progress: bool = True) -> dict[str, list[dict]]:
         "Train until `steps` (default `config.steps`) steps are done; returns the metrics history."
         c, end = self.config, steps or self.config.steps
         for _ in progress_bar(range(self.step, end), display=progress, leave=False):
-            if self.step % c.val_every == 0 and not any(r["step"] == self.step for r in self.history["val"]):
-                self.history["val"].append(self.validate())
+            self._validate_if_due()
             record = self.train_step()
             if self.step % c.log_every == 0:
                 self.history["train"].append({"step": self.step, **record, "lam": self.lam,
                                               "lr": self.optimizer.param_groups[0]["lr"]})
-            if out_dir is not None and (self.step % c.checkpoint_every == 0 or self.step == end):
-                if self.step % c.val_every == 0: self.history["val"].append(self.validate())
-                self.save(out_dir)
+            checkpoint = out_dir is not None and (self.step % c.checkpoint_every == 0 or self.step == end)
+            if checkpoint or self.step == end: self._validate_if_due()  # the last step's validation, checkpoint or not
+            if checkpoint: self.save(out_dir)
         return self.history
 
     def state_dict(self) -> dict:
