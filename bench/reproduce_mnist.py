@@ -3,7 +3,9 @@
 Phase `train` trains the paper's configuration (13,000 steps, seed 8734, checkpoint every 1,000 steps) and
 resumes from `<out>/last.pt` when it exists, so the run can be spread over several sessions.
 Phase `eval` samples networks from a checkpoint, evaluates each once on the 10,000 test images, forms the
-majority-vote ensembles from those predictions, and writes `bench/results/mnist_repro.json`.
+majority-vote ensembles from those predictions, and writes `bench/results/mnist_repro.json`. It saves the test
+labels in chunks under `<out>/eval_<checkpoint>_n<networks>/` and prints its progress after each; run the same command
+again after an interruption and it resumes from the saved chunks.
 
     python bench/reproduce_mnist.py train --root ../shared/data --out bench/runs/mnist
     python bench/reproduce_mnist.py eval  --root ../shared/data --out bench/runs/mnist --n_networks 4000
@@ -13,7 +15,7 @@ The issue's acceptance numbers are those at step 13,000. The authors' scripts us
 training on to 18,000 (`train --steps 18000` resumes from `last.pt`) and evaluating at each of them, e.g.
 `eval --checkpoint step11000.pt --result bench/results/mnist_repro_step11000.json`.
 """
-import json, platform, time
+import json, os, platform, time
 from pathlib import Path
 
 import torch
@@ -49,13 +51,42 @@ def train(root, out: Path, steps: int, device: str, seed: int, val_every: int | 
             print("  validation:", {k: round(v, 5) for k, v in trainer.history["val"][-1].items()}, flush=True)
     plot_history(trainer.history, f"MNIST, λ=1e3, seed {trainer.config.seed}").savefig(out / "training_curve.png", dpi=120)
 
+def save_atomically(obj, path: Path):
+    "`torch.save` to a temporary file, then rename, so an interrupted run never leaves a half-written chunk."
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+def chunked_labels(hnet, thetas, x, y, folder: Path, chunk: int, step: int) -> torch.Tensor:
+    """Test labels `[K, n]` of K networks, predicted `chunk` networks at a time. Each chunk is saved under `folder`,
+    and a rerun loads the chunks it finds, so an interrupted evaluation resumes where it stopped. On CPU each network
+    is predicted alone (`predict` runs one network per call there), so a resumed run gives the same labels bit for bit."""
+    folder.mkdir(parents=True, exist_ok=True)
+    parts, t0, done_here = [], time.time(), 0
+    for i in range(0, len(thetas), chunk):
+        path, j = folder / f"labels_{i:06d}_{min(i + chunk, len(thetas)):06d}.pt", min(i + chunk, len(thetas))
+        try: saved = torch.load(path, weights_only=True) if path.exists() else None
+        except Exception: saved = None  # unreadable (e.g. the disk filled up): predict this chunk again
+        if saved is None or saved["step"] != step:  # a chunk from another checkpoint is never reused
+            saved = {"step": step, "labels": predict(hnet.spec, thetas[i:j], x)["labels"].to(torch.uint8).cpu()}
+            save_atomically(saved, path)
+            done_here += j - i
+        parts.append(saved["labels"].long().to(x.device))
+        rate = (time.time() - t0) / done_here if done_here else None
+        acc = (torch.cat(parts) == y).float().mean(1)
+        pace = f"{rate:.2f} s/network, about {rate * (len(thetas) - j) / 60:.0f} min left" if rate else f"loaded {path.name}"
+        print(f"networks {j}/{len(thetas)}: mean accuracy so far {acc.mean():.4f}, {pace}", flush=True)
+    return torch.cat(parts)
+
 def evaluate(root, out: Path, checkpoint: str, n_networks: int, ensembles: int, ensemble_size: int, device: str,
-             result_path: Path):
+             result_path: Path, chunk: int):
     data, t0 = mnist(root, device=device), time.time()
     hnet = load_hypernet(out / checkpoint, device)
+    step = torch.load(out / checkpoint, weights_only=True)["step"]
     thetas = sample_weights(hnet, n_networks, torch.Generator().manual_seed(8734))
     x, y = data.test
-    labels = predict(hnet.spec, thetas, x)["labels"]
+    folder = out / f"eval_{Path(checkpoint).stem}_n{n_networks}"
+    labels = chunked_labels(hnet, thetas, x, y, folder, chunk, step)
     acc = (labels == y).float().mean(1)
     groups = torch.arange(ensembles * ensemble_size).view(ensembles, ensemble_size) % n_networks
     if ensembles * ensemble_size > n_networks:  # not enough networks for disjoint ensembles: random subsets
@@ -63,8 +94,7 @@ def evaluate(root, out: Path, checkpoint: str, n_networks: int, ensembles: int, 
         groups = torch.stack([torch.randperm(n_networks, generator=g)[:ensemble_size] for _ in range(ensembles)])
     ens = torch.stack([(majority_vote(labels[idx], 10) == y).float().mean() for idx in groups])
     q = torch.quantile(acc, torch.tensor([0.05, 0.5, 0.95], device=acc.device)).tolist()
-    state = torch.load(out / checkpoint, weights_only=True)
-    result = {"checkpoint": checkpoint, "step": state["step"], "split": "test (10,000 images)",
+    result = {"checkpoint": checkpoint, "step": step, "split": "test (10,000 images)",
               "n_networks": n_networks, "individual_mean": acc.mean().item(), "individual_std": acc.std().item(),
               "individual_p05": q[0], "individual_p50": q[1], "individual_p95": q[2],
               "ensembles": ensembles, "ensemble_size": ensemble_size, "disjoint_ensembles": ensembles * ensemble_size <= n_networks,
@@ -87,8 +117,9 @@ def main(phase: str,                       # 'train' or 'eval'
          ensemble_size: int = 200,         # networks per ensemble
          device: str = "cuda" if torch.cuda.is_available() else "cpu", # where to run
          result: str = "bench/results/mnist_repro.json", # where the eval phase writes its numbers
+         chunk: int = 250,                 # networks per saved chunk of test labels; an interrupted eval resumes from them
         ):
     out = Path(out)
     if phase == "train": train(root, out, steps, device, seed, val_every)
-    elif phase == "eval": evaluate(root, out, checkpoint, n_networks, ensembles, ensemble_size, device, Path(result))
+    elif phase == "eval": evaluate(root, out, checkpoint, n_networks, ensembles, ensemble_size, device, Path(result), chunk)
     else: raise SystemExit(f"Unknown phase {phase!r}: use 'train' or 'eval'.")
