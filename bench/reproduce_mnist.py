@@ -15,7 +15,7 @@ The issue's acceptance numbers are those at step 13,000. The authors' scripts us
 training on to 18,000 (`train --steps 18000` resumes from `last.pt`) and evaluating at each of them, e.g.
 `eval --checkpoint step11000.pt --result bench/results/mnist_repro_step11000.json`.
 """
-import json, os, platform, time
+import json, platform, time
 from pathlib import Path
 
 import torch
@@ -24,7 +24,8 @@ from fastcore.script import call_parse
 from hyperweights.data import mnist
 from hyperweights.targets import mnist_net
 from hyperweights.hypernet import HyperNetwork, sample_weights
-from hyperweights.train import Trainer, TrainConfig, load_hypernet, predict, majority_vote, plot_history
+from hyperweights.train import (Trainer, TrainConfig, load_hypernet, predict, majority_vote, plot_history,
+                               save_checkpoint, load_checkpoint, CheckpointError)
 
 def machine() -> str:
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else f"CPU ({torch.get_num_threads()} threads)"
@@ -51,31 +52,25 @@ def train(root, out: Path, steps: int, device: str, seed: int, val_every: int | 
             print("  validation:", {k: round(v, 5) for k, v in trainer.history["val"][-1].items()}, flush=True)
     plot_history(trainer.history, f"MNIST, λ=1e3, seed {trainer.config.seed}").savefig(out / "training_curve.png", dpi=120)
 
-def save_atomically(obj, path: Path):
-    "`torch.save` to a temporary file, then rename, so an interrupted run never leaves a half-written chunk."
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
 def chunked_labels(hnet, thetas, x, y, folder: Path, chunk: int, step: int) -> torch.Tensor:
-    """Test labels `[K, n]` of K networks, predicted `chunk` networks at a time. Each chunk is saved under `folder`,
-    and a rerun loads the chunks it finds, so an interrupted evaluation resumes where it stopped. On CPU each network
-    is predicted alone (`predict` runs one network per call there), so a resumed run gives the same labels bit for bit."""
-    folder.mkdir(parents=True, exist_ok=True)
-    parts, t0, done_here = [], time.time(), 0
+    """Test labels `[K, n]` of K networks, predicted `chunk` networks at a time. Each chunk is saved under `folder`
+    (atomically, by `save_checkpoint`), and a rerun loads the chunks it finds, so an interrupted evaluation resumes where
+    it stopped. On CPU `predict` runs one network per call, so a resumed run gives the same labels bit for bit."""
+    parts, correct, t0, predicted = [], 0.0, time.time(), 0
     for i in range(0, len(thetas), chunk):
-        path, j = folder / f"labels_{i:06d}_{min(i + chunk, len(thetas)):06d}.pt", min(i + chunk, len(thetas))
-        try: saved = torch.load(path, weights_only=True) if path.exists() else None
-        except Exception: saved = None  # unreadable (e.g. the disk filled up): predict this chunk again
+        j = min(i + chunk, len(thetas))
+        path = folder / f"labels_{i:06d}_{j:06d}.pt"
+        try: saved = load_checkpoint(path)
+        except (FileNotFoundError, CheckpointError): saved = None  # not yet predicted, or damaged: predict it
         if saved is None or saved["step"] != step:  # a chunk from another checkpoint is never reused
             saved = {"step": step, "labels": predict(hnet.spec, thetas[i:j], x)["labels"].to(torch.uint8).cpu()}
-            save_atomically(saved, path)
-            done_here += j - i
+            save_checkpoint(saved, path)
+            predicted += j - i
         parts.append(saved["labels"].long().to(x.device))
-        rate = (time.time() - t0) / done_here if done_here else None
-        acc = (torch.cat(parts) == y).float().mean(1)
-        pace = f"{rate:.2f} s/network, about {rate * (len(thetas) - j) / 60:.0f} min left" if rate else f"loaded {path.name}"
-        print(f"networks {j}/{len(thetas)}: mean accuracy so far {acc.mean():.4f}, {pace}", flush=True)
+        correct += (parts[-1] == y).float().mean(1).sum().item()
+        rate = (time.time() - t0) / max(predicted, 1)
+        pace = f"{rate:.2f} s/network, about {rate * (len(thetas) - j) / 60:.0f} min left" if predicted else f"loaded {path.name}"
+        print(f"networks {j}/{len(thetas)}: mean accuracy so far {correct / j:.4f}, {pace}", flush=True)
     return torch.cat(parts)
 
 def evaluate(root, out: Path, checkpoint: str, n_networks: int, ensembles: int, ensemble_size: int, device: str,
