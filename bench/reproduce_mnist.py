@@ -31,7 +31,7 @@ def machine() -> str:
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else f"CPU ({torch.get_num_threads()} threads)"
     return f"{platform.node()} / {platform.processor() or platform.machine()} / {device} / torch {torch.__version__}"
 
-def train(root, out: Path, steps: int, device: str, seed: int, val_every: int | None):
+def train(root, out: Path, steps: int, device: str, seed: int, val_every: int | None, gauge: str):
     data = mnist(root, device=device)
     # Validation draws its own fixed noise and nothing from the data order, so its interval leaves training unchanged.
     overrides = {"steps": steps} | ({"val_every": val_every} if val_every else {})
@@ -40,7 +40,7 @@ def train(root, out: Path, steps: int, device: str, seed: int, val_every: int | 
         print(f"resuming at step {trainer.step}")
     else:
         torch.manual_seed(seed)
-        trainer = Trainer(HyperNetwork(mnist_net()), data, TrainConfig(seed=seed, **overrides))
+        trainer = Trainer(HyperNetwork(mnist_net()), data, TrainConfig(seed=seed, gauge=gauge, **overrides))
     start, t0 = trainer.step, time.time()
     while trainer.step < steps:  # one chunk of 100 steps at a time, so progress shows in the log
         trainer.fit(out, steps=min(steps, trainer.step + 100), progress=False)
@@ -50,7 +50,7 @@ def train(root, out: Path, steps: int, device: str, seed: int, val_every: int | 
               f"acc {last.get('acc', float('nan')):.4f}, entropy {last.get('entropy', float('nan')):.1f}", flush=True)
         if trainer.history["val"] and trainer.history["val"][-1]["step"] == trainer.step:
             print("  validation:", {k: round(v, 5) for k, v in trainer.history["val"][-1].items()}, flush=True)
-    plot_history(trainer.history, f"MNIST, λ=1e3, seed {trainer.config.seed}").savefig(out / "training_curve.png", dpi=120)
+    plot_history(trainer.history, f"MNIST, λ=1e3, seed {trainer.config.seed}, {trainer.config.gauge} gauge").savefig(out / "training_curve.png", dpi=120)
 
 def chunked_labels(hnet, thetas, x, y, folder: Path, chunk: int, step: int) -> torch.Tensor:
     """Test labels `[K, n]` of K networks, predicted `chunk` networks at a time. Each chunk is saved under `folder`
@@ -106,6 +106,7 @@ def main(phase: str,                       # 'train' or 'eval'
          steps: int = 13_000,              # training steps (paper: 13,000)
          seed: int = 8734,                 # seed of a new run (paper: 8734); a resumed run keeps its own
          val_every: int = None,            # validation interval (default: the run's own, 1,000); training is unaffected
+         gauge: str = "paper",             # gauge of a new run: 'paper' (mean logit shift, the default) or 'code' (the authors' sum); a resumed run keeps its own
          checkpoint: str = "step13000.pt", # checkpoint to evaluate
          n_networks: int = 4000,           # sampled networks for the individual statistics
          ensembles: int = 20,              # number of majority-vote ensembles
@@ -115,6 +116,6 @@ def main(phase: str,                       # 'train' or 'eval'
          chunk: int = 250,                 # networks per saved chunk of test labels; an interrupted eval resumes from them
         ):
     out = Path(out)
-    if phase == "train": train(root, out, steps, device, seed, val_every)
+    if phase == "train": train(root, out, steps, device, seed, val_every, gauge)
     elif phase == "eval": evaluate(root, out, checkpoint, n_networks, ensembles, ensemble_size, device, Path(result), chunk)
     else: raise SystemExit(f"Unknown phase {phase!r}: use 'train' or 'eval'.")
