@@ -14,6 +14,8 @@ The issue's acceptance numbers are those at step 13,000. The authors' scripts us
 §8 item 8): 11,000 for the histograms and ensembles, 18,000 for the adversarial tests. So the spec recommends
 training on to 18,000 (`train --steps 18000` resumes from `last.pt`) and evaluating at each of them, e.g.
 `eval --checkpoint step11000.pt --result bench/results/mnist_repro_step11000.json`.
+`train --gauge code` trains a new run with the authors' sum gauge of the logit biases instead of the paper's mean
+(spec §8 item 3); `bench/RESULTS.md` compares the two.
 """
 import json, platform, time
 from pathlib import Path
