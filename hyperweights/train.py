@@ -14,9 +14,9 @@ import torch.nn.functional as F
 from fastprogress.fastprogress import progress_bar
 
 from .data import ImageData, DistinctBatches, load_dataset
-from .targets import TargetSpec, forward, spec_to_dict, spec_from_dict
-from .gauge import gauge_fix
-from .entropy import weight_entropy
+from .targets import CONV_IMPLS, TargetSpec, forward, spec_to_dict, spec_from_dict
+from .gauge import GAUGE_MODES, gauge_fix
+from .entropy import METRICS, weight_entropy
 from .hypernet import HyperNetwork, HyperNetConfig, sample_weights
 
 # %% auto #0
@@ -45,6 +45,18 @@ class TrainConfig:
     seed: int = 8734             # seeds the model init, the noise and the data order
     conv_impl: str | None = None # batched conv implementation; None picks the device default
     target_chunk: int | None = None # networks per target forward/backward chunk; None: device default, 0: all
+
+    def __post_init__(self):  # a typo fails here, not after the data are loaded and the first validation has run
+        for name, value, choices in [("gauge", self.gauge, GAUGE_MODES), ("metric", self.metric, METRICS),
+                                     ("conv_impl", self.conv_impl, (None, *CONV_IMPLS))]:
+            if value not in choices: raise ValueError(f"TrainConfig.{name}={value!r} is not one of {choices}.")
+        # The entropy estimate needs at least two networks: each one's nearest neighbour is another.
+        for name, least in [("steps", 0), ("n_nets", 2), ("images_per_net", 1), ("val_every", 1), ("val_nets", 2),
+                            ("log_every", 1), ("checkpoint_every", 1)]:
+            if getattr(self, name) < least:
+                raise ValueError(f"TrainConfig.{name}={getattr(self, name)!r} must be at least {least}.")
+        if not (self.lr > 0 and 0 < self.lr_decay <= 1):
+            raise ValueError(f"TrainConfig needs lr > 0 and 0 < lr_decay <= 1; got lr={self.lr}, lr_decay={self.lr_decay}.")
 
 # %% ../nbs/05_train.ipynb #23ce488e
 EVAL_BUDGET = {"cpu": 64, "cuda": 65_536}  # network-images per forward call; see bench/RESULTS.md
