@@ -23,5 +23,5 @@ assert torch.equal(a, oneshot), "chunked labels differ from one predict call"; p
 t = time.time(); b = rm.chunked_labels(hnet, thetas, x, y, folder, 8, 13000)
 assert torch.equal(b, oneshot), "resumed labels differ"; print(f"resumed == one-shot ({time.time()-t:.1f} s, one chunk of 8 reused)")
 c = rm.chunked_labels(hnet, thetas, x, y, folder, 8, 12000)  # chunks tagged with another step are predicted again
-assert torch.equal(c, oneshot) and all(torch.load(f, weights_only=True)["step"] == 12000 for f in folder.glob("labels_*.pt"))
+assert torch.equal(c, oneshot) and all(rm.load_checkpoint(f)["step"] == 12000 for f in folder.glob("labels_*.pt"))
 print("chunks from another step were predicted again"); shutil.rmtree(folder.parent)

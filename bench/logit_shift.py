@@ -20,7 +20,7 @@ them in the run's own mode, and prints:
 import torch
 from fastcore.script import call_parse
 
-from hyperweights.entropy import nearest_neighbour_distances, weight_entropy
+from hyperweights.entropy import weight_entropy
 from hyperweights.gauge import gauge_fix
 from hyperweights.hypernet import sample_weights
 from hyperweights.targets import unflatten
@@ -30,22 +30,23 @@ def logit_biases(spec, thetas: torch.Tensor) -> torch.Tensor:
     "The output layer's biases `[N, classes]` of flat weight vectors `[N, P]`."
     return unflatten(spec, thetas)[-1][..., -1]
 
-def nearest_neighbour_bias_share(spec, thetas: torch.Tensor) -> torch.Tensor:
-    "Per network, the share of the L1 distance to its nearest neighbour that lies in the logit biases."
+def nearest_neighbour_bias_share(spec, thetas: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per network, the L1 distance to its nearest neighbour and the share of it that lies in the logit biases.
+    (`hyperweights.entropy.nearest_neighbour_distances` gives the distances but not which network is nearest.)"""
     dist = torch.cdist(thetas, thetas, p=1).fill_diagonal_(float("inf"))
-    nearest = dist.argmin(1)
+    nearest_dist, nearest = dist.min(1)
     bias = logit_biases(spec, thetas)
-    return (bias - bias[nearest]).abs().sum(1) / dist.gather(1, nearest[:, None]).squeeze(1)
+    return nearest_dist, (bias - bias[nearest]).abs().sum(1) / nearest_dist
 
 def report(path: str, n: int) -> dict:
-    mode = load_checkpoint(path)["train_config"]["gauge"]
-    hnet = load_hypernet(path)
+    state = load_checkpoint(path)
+    hnet, mode = load_hypernet(state), state["train_config"]["gauge"]
     raw = sample_weights(hnet, n, torch.Generator().manual_seed(8734), gauge=None)
     own, paper = gauge_fix(hnet.spec, raw, mode), gauge_fix(hnet.spec, raw, "paper")
+    nearest_dist, bias_share = nearest_neighbour_bias_share(hnet.spec, own)
     return {"checkpoint": path, "gauge": mode,
             "shift_std": logit_biases(hnet.spec, own).mean(1).std().item(),
-            "nn_l1_median": nearest_neighbour_distances(own, "l1").median().item(),
-            "nn_bias_share_median": nearest_neighbour_bias_share(hnet.spec, own).median().item(),
+            "nn_l1_median": nearest_dist.median().item(), "nn_bias_share_median": bias_share.median().item(),
             "entropy_own_gauge": weight_entropy(own).item(), "entropy_paper_gauge": weight_entropy(paper).item()}
 
 @call_parse

@@ -78,8 +78,8 @@ def chunked_labels(hnet, thetas, x, y, folder: Path, chunk: int, step: int) -> t
 def evaluate(root, out: Path, checkpoint: str, n_networks: int, ensembles: int, ensemble_size: int, device: str,
              result_path: Path, chunk: int):
     data, t0 = mnist(root, device=device), time.time()
-    hnet = load_hypernet(out / checkpoint, device)
-    step = torch.load(out / checkpoint, weights_only=True)["step"]
+    state = load_checkpoint(out / checkpoint)
+    hnet, step = load_hypernet(state, device), state["step"]
     thetas = sample_weights(hnet, n_networks, torch.Generator().manual_seed(8734))
     x, y = data.test
     folder = out / f"eval_{Path(checkpoint).stem}_n{n_networks}"

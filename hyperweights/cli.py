@@ -58,8 +58,9 @@ def sample(checkpoint, n: int = 100, out=None, seed: int = 0, root=None, device:
            gauge: str = "paper") -> dict:
     "Draw n gauge-fixed networks from `checkpoint`, save them to `out`, and return their test accuracies."
     device = resolve_device(device)
-    hnet = load_hypernet(checkpoint, device)
-    data = load_dataset(load_checkpoint(checkpoint)["dataset"], root=root, device=device)
+    state = load_checkpoint(checkpoint)
+    hnet = load_hypernet(state, device)
+    data = load_dataset(state["dataset"], root=root, device=device)
     thetas = sample_weights(hnet, n, torch.Generator().manual_seed(seed), gauge=gauge)
     out = Path(out or Path(checkpoint).with_name(f"samples_{n}.pt"))
     torch.save({"format": SAMPLES_FORMAT, "spec": spec_to_dict(hnet.spec), "weights": thetas.cpu(),

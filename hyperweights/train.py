@@ -295,9 +295,9 @@ def plot_history(history: dict[str, list[dict]], title: str = ""):
     return fig
 
 # %% ../nbs/05_train.ipynb #587388e3
-def load_hypernet(path, device="cpu") -> HyperNetwork:
-    "The trained `HyperNetwork` stored in a checkpoint, in eval mode on `device`."
-    state = load_checkpoint(path)
+def load_hypernet(checkpoint, device="cpu") -> HyperNetwork:
+    "The trained `HyperNetwork` in `checkpoint` (a path, or the dict `load_checkpoint` returned), in eval mode on `device`."
+    state = checkpoint if isinstance(checkpoint, dict) else load_checkpoint(checkpoint)
     hnet = _hypernet_from_state(state)
     hnet.load_state_dict(state["model"])
     return hnet.to(device).eval()
