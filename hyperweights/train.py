@@ -22,7 +22,8 @@ from .hypernet import HyperNetwork, HyperNetConfig, sample_weights
 # %% auto #0
 __all__ = ['EVAL_BUDGET', 'EVAL_IMAGES', 'CHECKPOINT_FORMAT', 'TARGET_CHUNK', 'TrainConfig', 'predict', 'majority_vote',
            'ensemble_metrics', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'chunked_cross_entropy',
-           'training_loss', 'validation_metrics', 'NonFiniteLossError', 'Trainer', 'plot_history', 'load_hypernet']
+           'config_entropy', 'training_loss', 'validation_metrics', 'NonFiniteLossError', 'Trainer', 'plot_history',
+           'load_hypernet']
 
 # %% ../nbs/05_train.ipynb #db862d93
 @dataclass
@@ -55,6 +56,11 @@ class TrainConfig:
                             ("log_every", 1), ("checkpoint_every", 1)]:
             if getattr(self, name) < least:
                 raise ValueError(f"TrainConfig.{name}={getattr(self, name)!r} must be at least {least}.")
+        for name, least in [("entropy_d", 1), ("target_chunk", 0)]:  # optional: None picks the default
+            if getattr(self, name) is not None and getattr(self, name) < least:
+                raise ValueError(f"TrainConfig.{name}={getattr(self, name)!r} must be None or at least {least}.")
+        if not (self.lam >= 0 and self.lam_rate > 0):
+            raise ValueError(f"TrainConfig needs lam >= 0 and lam_rate > 0; got lam={self.lam}, lam_rate={self.lam_rate}.")
         if not (self.lr > 0 and 0 < self.lr_decay <= 1):
             raise ValueError(f"TrainConfig needs lr > 0 and 0 < lr_decay <= 1; got lr={self.lr}, lr_decay={self.lr_decay}.")
 
@@ -148,13 +154,18 @@ def chunked_cross_entropy(spec: TargetSpec, theta: torch.Tensor, x: torch.Tensor
     return ce + link - link.detach(), correct / y.numel()
 
 # %% ../nbs/05_train.ipynb #de1eef94
+def config_entropy(hnet: HyperNetwork, theta: torch.Tensor, config: TrainConfig) -> torch.Tensor:
+    "Ĥ of gauge-fixed weights `theta` with the config's metric and d (dim z unless `entropy_d` is set)."
+    d = hnet.config.z_dim if config.entropy_d is None else config.entropy_d
+    return weight_entropy(theta, d=d, metric=config.metric)
+
 def training_loss(hnet: HyperNetwork, z: torch.Tensor, x: torch.Tensor, y: torch.Tensor, lam: float,
                   config: TrainConfig) -> dict[str, torch.Tensor]:
     "The terms of λ·CE − Ĥ for noise `z [N, z_dim]`, per-network images `x [N, B, ...]` and labels `y [N, B]`."
     theta = gauge_fix(hnet.spec, hnet(z), config.gauge)
     chunk = config.target_chunk if config.target_chunk is not None else TARGET_CHUNK.get(theta.device.type, 0)
     ce, acc = chunked_cross_entropy(hnet.spec, theta, x, y, chunk or len(theta), config.conv_impl)
-    entropy = weight_entropy(theta, d=config.entropy_d or hnet.config.z_dim, metric=config.metric)
+    entropy = config_entropy(hnet, theta, config)
     return {"loss": lam * ce - entropy, "ce": ce, "entropy": entropy, "acc": acc}
 
 # %% ../nbs/05_train.ipynb #8fee9f40
@@ -167,7 +178,7 @@ def validation_metrics(hnet: HyperNetwork, z: torch.Tensor, data: ImageData, con
     hnet.train(was_training)
     x, y = data.val
     return {**ensemble_metrics(predict(hnet.spec, theta, x, conv_impl=config.conv_impl), y),
-            "entropy": weight_entropy(theta, d=config.entropy_d or hnet.config.z_dim, metric=config.metric).item()}
+            "entropy": config_entropy(hnet, theta, config).item()}
 
 # %% ../nbs/05_train.ipynb #94bbc21b
 class NonFiniteLossError(RuntimeError):
