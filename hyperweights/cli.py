@@ -4,7 +4,10 @@
 
 # %% ../nbs/90_cli.ipynb #24d9469e
 from __future__ import annotations
+import os
+import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -14,10 +17,10 @@ from .data import load_dataset
 from .targets import TargetSpec, mnist_net, digits_net, lenet_cifar, spec_to_dict, spec_from_dict
 from .hypernet import HyperNetwork, sample_weights
 from .train import (Trainer, TrainConfig, load_hypernet, load_checkpoint, predict, ensemble_metrics,
-                                plot_history, CheckpointError)
+                                plot_history, CheckpointError, NonFiniteLossError)
 
 # %% auto #0
-__all__ = ['TARGETS', 'DEFAULT_STEPS', 'SAMPLES_FORMAT', 'resolve_device', 'train', 'sample', 'load_samples',
+__all__ = ['TARGETS', 'DEFAULT_STEPS', 'SAMPLES_FORMAT', 'USER_ERRORS', 'resolve_device', 'train', 'sample', 'load_samples',
            'hyperweights_train', 'hyperweights_sample']
 
 # %% ../nbs/90_cli.ipynb #d54d9392
@@ -31,10 +34,10 @@ def resolve_device(device: str) -> str:
 # %% ../nbs/90_cli.ipynb #90868333
 def train(dataset: str = "digits", root=None, steps: int | None = None, lam: float = 1e3, seed: int = 0,
           out="runs/digits", resume: bool = False, device: str = "auto", val_every: int | None = None,
-          n_eval: int = 200, progress: bool = True) -> dict:
+          n_eval: int = 200, progress: bool = True, download: bool = False) -> dict:
     "Train (or resume) a hypernetwork, save checkpoints and a figure in `out`, and return test-set metrics."
     out, device = Path(out), resolve_device(device)
-    data = load_dataset(dataset, root=root, device=device)
+    data = load_dataset(dataset, root=root, download=download, device=device)
     steps = steps or DEFAULT_STEPS.get(dataset, 13_000)
     if resume:
         trainer = Trainer.from_checkpoint(out / "last.pt", data=data, steps=steps)
@@ -55,12 +58,12 @@ def train(dataset: str = "digits", root=None, steps: int | None = None, lam: flo
 SAMPLES_FORMAT = "hyperweights-samples"
 
 def sample(checkpoint, n: int = 100, out=None, seed: int = 0, root=None, device: str = "auto",
-           gauge: str = "paper") -> dict:
+           gauge: str = "paper", download: bool = False) -> dict:
     "Draw n gauge-fixed networks from `checkpoint`, save them to `out`, and return their test accuracies."
     device = resolve_device(device)
     state = load_checkpoint(checkpoint)
     hnet = load_hypernet(state, device)
-    data = load_dataset(state["dataset"], root=root, device=device)
+    data = load_dataset(state["dataset"], root=root, download=download, device=device)
     thetas = sample_weights(hnet, n, torch.Generator().manual_seed(seed), gauge=gauge)
     out = Path(out or Path(checkpoint).with_name(f"samples_{n}.pt"))
     torch.save({"format": SAMPLES_FORMAT, "spec": spec_to_dict(hnet.spec), "weights": thetas.cpu(),
@@ -83,6 +86,17 @@ def _report(metrics: dict) -> str:
             f"max {metrics['acc_max']:.4f})\nensembles: majority vote {metrics['acc_majority']:.4f}, "
             f"mean probability {metrics['acc_mean_prob']:.4f}, most confident {metrics['acc_most_confident']:.4f}")
 
+USER_ERRORS = (ValueError, FileNotFoundError, CheckpointError, NonFiniteLossError)
+
+@contextmanager
+def _user_errors(command: str):
+    "Turn the library's errors about bad input into one line on stderr and exit status 2, not a traceback."
+    try: yield
+    except USER_ERRORS as e:
+        if os.environ.get("HYPERWEIGHTS_DEBUG"): raise
+        print(f"{command}: error: {e}\n(set HYPERWEIGHTS_DEBUG=1 to see the traceback)", file=sys.stderr)
+        raise SystemExit(2) from None
+
 @call_parse
 def hyperweights_train(
     dataset: str = "digits", # digits (embedded, no download), mnist, cifar10 or cifar100
@@ -94,9 +108,10 @@ def hyperweights_train(
     resume: bool = False,    # continue from OUT/last.pt
     device: str = "auto",    # 'cpu', 'cuda' or 'auto'
     n_eval: int = 200,       # networks sampled for the final test-set report
+    download: bool = False,  # let torchvision download a missing mnist/cifar into ROOT (needs internet)
 ):
     "Train a hypernetwork, then report the test accuracy of sampled networks and of their ensemble."
-    result = train(dataset, root, steps, lam, seed, out, resume, device, None, n_eval)
+    with _user_errors("hyperweights_train"): result = train(dataset, root, steps, lam, seed, out, resume, device, None, n_eval, download=download)
     print(f"trained {result['steps']} steps in {result['seconds']:.0f} s; checkpoint {result['checkpoint']}")
     print(f"test accuracy of {n_eval} sampled networks on {dataset}:\n{_report(result)}")
 
@@ -109,9 +124,10 @@ def hyperweights_sample(
     root: str = None,   # data folder for the checkpoint's dataset (not needed for digits)
     device: str = "auto", # 'cpu', 'cuda' or 'auto'
     gauge: str = "paper", # gauge mode of the saved weights: 'paper' or 'code'
+    download: bool = False, # let torchvision download the checkpoint's dataset into ROOT if missing (needs internet)
 ):
     "Draw n networks from a checkpoint, save them, and print their test accuracies and the ensemble's."
-    result = sample(checkpoint, n, out, seed, root, device, gauge)
+    with _user_errors("hyperweights_sample"): result = sample(checkpoint, n, out, seed, root, device, gauge, download)
     print(f"wrote {n} networks to {result['out']}")
     print("test accuracy of each network:", " ".join(f"{a:.4f}" for a in result["accuracies"]))
     print(_report(result))

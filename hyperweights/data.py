@@ -106,7 +106,7 @@ def mnist(root=None,           # folder holding `MNIST/raw/` (torchvision's layo
     root = Path(root or default_root())
     if not download:
         _require(root / "MNIST" / "raw", MNIST_FILES, "MNIST",
-                 "Pass download=True on a machine with internet, or copy the four uncompressed IDX files there.")
+                 "Pass download=True (--download on the command line) on a machine with internet, or copy the four uncompressed IDX files there.")
     splits = [_fetch(MNIST, "MNIST", root=str(root), train=t, download=download) for t in (True, False)]
     (x, y), test = [(ds.data.float().div(255).unsqueeze(1), ds.targets.long()) for ds in splits]
     return ImageData("mnist", (x[n_val:], y[n_val:]), (x[:n_val], y[:n_val]), test, 10).to(device)
@@ -130,7 +130,7 @@ def _cifar(name: str, loader_name: str, archive: str, num_classes: int, root, do
     else:
         import torchvision.datasets as tvd
         if not download:
-            _require(root, [archive], name, "Pass download=True on a machine with internet, or give a root "
+            _require(root, [archive], name, "Pass download=True (--download on the command line) on a machine with internet, or give a root "
                      "holding an ImageFolder tree (root/train/<class>/*, root/test/<class>/*).")
         sets = [_fetch(getattr(tvd, loader_name), name, root=str(root), train=t, download=download) for t in (True, False)]
         (x, y), test = [(torch.tensor(ds.data).permute(0, 3, 1, 2).float().div(255), torch.tensor(ds.targets))
