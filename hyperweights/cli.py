@@ -38,12 +38,13 @@ def train(dataset: str = "digits", root=None, steps: int | None = None, lam: flo
     "Train (or resume) a hypernetwork, save checkpoints and a figure in `out`, and return test-set metrics."
     out, device = Path(out), resolve_device(device)
     data = load_dataset(dataset, root=root, download=download, device=device)
-    steps = steps or DEFAULT_STEPS.get(dataset, 13_000)
+    steps = DEFAULT_STEPS.get(dataset, 13_000) if steps is None else steps
+    if steps < 1: raise ValueError(f"steps={steps}: training needs at least 1 step.")
     if resume:
         trainer = Trainer.from_checkpoint(out / "last.pt", data=data, steps=steps)
     else:
         torch.manual_seed(seed)
-        config = TrainConfig(steps=steps, lam=lam, seed=seed, val_every=val_every or max(1, min(1000, steps // 4)))
+        config = TrainConfig(steps=steps, lam=lam, seed=seed, val_every=val_every if val_every is not None else max(1, min(1000, steps // 4)))
         config.checkpoint_every = config.val_every
         trainer = Trainer(HyperNetwork(TARGETS[dataset]()), data, config)
     started = time.time()

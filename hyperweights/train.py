@@ -240,7 +240,7 @@ class Trainer:
 
     def fit(self, out_dir=None, steps: int | None = None, progress: bool = True) -> dict[str, list[dict]]:
         "Train until `steps` (default `config.steps`) steps are done; returns the metrics history."
-        c, end = self.config, steps or self.config.steps
+        c, end = self.config, (self.config.steps if steps is None else steps)
         for _ in progress_bar(range(self.step, end), display=progress, leave=False):
             self._validate_if_due()
             record = self.train_step()
