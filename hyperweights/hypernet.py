@@ -98,6 +98,7 @@ def sample_weights(hnet: HyperNetwork, # a (trained) hypernetwork
                    chunk: int = 500, # networks generated per forward pass
                   ) -> torch.Tensor:
     "n gauge-fixed weight vectors `[n, P]` from the eval-mode generator (its train/eval mode is restored)."
+    if n < 1 or chunk < 1: raise ValueError(f"sample_weights needs n >= 1 and chunk >= 1; got n={n}, chunk={chunk}.")
     was_training = hnet.training
     hnet.eval()
     try:
