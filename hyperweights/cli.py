@@ -75,7 +75,11 @@ def sample(checkpoint, n: int = 100, out=None, seed: int = 0, root=None, device:
 
 def load_samples(path) -> tuple[TargetSpec, torch.Tensor]:
     "The spec and the `[n, P]` weights of a file written by `sample`."
-    state = torch.load(path, weights_only=True)
+    if not Path(path).is_file(): raise FileNotFoundError(f"No samples file at {Path(path).resolve()}.")
+    try: state = torch.load(path, weights_only=True)
+    except Exception as e:
+        raise CheckpointError(f"{path} is not a readable samples file (truncated or corrupt?): {type(e).__name__}. "
+                              "Write it again with hyperweights_sample.") from e
     if not isinstance(state, dict) or state.get("format") != SAMPLES_FORMAT:
         raise CheckpointError(f"{path} is not a hyperweights samples file; write one with hyperweights_sample.")
     return spec_from_dict(state["spec"]), state["weights"]
