@@ -17,7 +17,7 @@ from .data import load_dataset
 from .targets import TargetSpec, mnist_net, digits_net, lenet_cifar, spec_to_dict, spec_from_dict
 from .hypernet import HyperNetwork, sample_weights
 from .train import (Trainer, TrainConfig, load_hypernet, load_checkpoint, predict, ensemble_metrics,
-                                plot_history, CheckpointError, NonFiniteLossError)
+                                plot_history, atomic_save, CheckpointError, NonFiniteLossError)
 
 # %% auto #0
 __all__ = ['TARGETS', 'DEFAULT_STEPS', 'SAMPLES_FORMAT', 'USER_ERRORS', 'resolve_device', 'train', 'sample', 'load_samples',
@@ -67,8 +67,8 @@ def sample(checkpoint, n: int = 100, out=None, seed: int = 0, root=None, device:
     data = load_dataset(state["dataset"], root=root, download=download, device=device)
     thetas = sample_weights(hnet, n, torch.Generator().manual_seed(seed), gauge=gauge)
     out = Path(out or Path(checkpoint).with_name(f"samples_{n}.pt"))
-    torch.save({"format": SAMPLES_FORMAT, "spec": spec_to_dict(hnet.spec), "weights": thetas.cpu(),
-                "gauge": gauge, "checkpoint": str(checkpoint), "seed": seed}, out)
+    atomic_save({"format": SAMPLES_FORMAT, "spec": spec_to_dict(hnet.spec), "weights": thetas.cpu(),
+                 "gauge": gauge, "checkpoint": str(checkpoint), "seed": seed}, out)
     pred = predict(hnet.spec, thetas, data.test[0])
     accuracies = (pred["labels"] == data.test[1]).float().mean(1).tolist()
     return {"out": str(out), "accuracies": accuracies, **ensemble_metrics(pred, data.test[1])}

@@ -21,9 +21,9 @@ from .hypernet import HyperNetwork, HyperNetConfig, sample_weights
 
 # %% auto #0
 __all__ = ['EVAL_BUDGET', 'EVAL_IMAGES', 'CHECKPOINT_FORMAT', 'TARGET_CHUNK', 'TrainConfig', 'predict', 'majority_vote',
-           'ensemble_metrics', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'chunked_cross_entropy',
-           'config_entropy', 'training_loss', 'validation_metrics', 'NonFiniteLossError', 'Trainer', 'plot_history',
-           'load_hypernet']
+           'ensemble_metrics', 'CheckpointError', 'atomic_save', 'save_checkpoint', 'load_checkpoint',
+           'chunked_cross_entropy', 'config_entropy', 'training_loss', 'validation_metrics', 'NonFiniteLossError',
+           'Trainer', 'plot_history', 'load_hypernet']
 
 # %% ../nbs/05_train.ipynb #db862d93
 @dataclass
@@ -109,19 +109,23 @@ CHECKPOINT_FORMAT = "hyperweights-checkpoint"
 class CheckpointError(RuntimeError):
     "A file could not be read as a hyperweights checkpoint."
 
-def save_checkpoint(state: dict, path) -> Path:
-    "Write `state` to `path` atomically (temporary file, fsync, rename)."
+def atomic_save(obj, path) -> Path:
+    "`torch.save` `obj` to `path` atomically: a temporary file beside it, fsync, then rename over `path`."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save({"format": CHECKPOINT_FORMAT, "version": 1, **state}, f)
+            torch.save(obj, f)
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
     return path
+
+def save_checkpoint(state: dict, path) -> Path:
+    "Write `state` to `path` atomically, tagged as a hyperweights checkpoint."
+    return atomic_save({"format": CHECKPOINT_FORMAT, "version": 1, **state}, path)
 
 def load_checkpoint(path, map_location="cpu") -> dict:
     "Read a checkpoint written by `save_checkpoint`, or raise a `CheckpointError` that says what is wrong."
