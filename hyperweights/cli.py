@@ -17,7 +17,7 @@ from .data import load_dataset
 from .targets import TargetSpec, mnist_net, digits_net, lenet_cifar, spec_to_dict, spec_from_dict
 from .hypernet import HyperNetwork, sample_weights
 from .train import (Trainer, TrainConfig, load_hypernet, load_checkpoint, predict, ensemble_metrics,
-                                plot_history, atomic_save, CheckpointError, NonFiniteLossError)
+                                plot_history, atomic_save, load_tagged, CheckpointError, NonFiniteLossError)
 
 # %% auto #0
 __all__ = ['TARGETS', 'DEFAULT_STEPS', 'SAMPLES_FORMAT', 'USER_ERRORS', 'resolve_device', 'train', 'sample', 'load_samples',
@@ -36,15 +36,16 @@ def train(dataset: str = "digits", root=None, steps: int | None = None, lam: flo
           out="runs/digits", resume: bool = False, device: str = "auto", val_every: int | None = None,
           n_eval: int = 200, progress: bool = True, download: bool = False) -> dict:
     "Train (or resume) a hypernetwork, save checkpoints and a figure in `out`, and return test-set metrics."
+    steps = DEFAULT_STEPS.get(dataset, 13_000) if steps is None else steps
+    if steps < 1: raise ValueError(f"steps={steps}: training needs at least 1 step.")  # before any data is loaded
     out, device = Path(out), resolve_device(device)
     data = load_dataset(dataset, root=root, download=download, device=device)
-    steps = DEFAULT_STEPS.get(dataset, 13_000) if steps is None else steps
-    if steps < 1: raise ValueError(f"steps={steps}: training needs at least 1 step.")
     if resume:
         trainer = Trainer.from_checkpoint(out / "last.pt", data=data, steps=steps)
     else:
         torch.manual_seed(seed)
-        config = TrainConfig(steps=steps, lam=lam, seed=seed, val_every=val_every if val_every is not None else max(1, min(1000, steps // 4)))
+        val_every = max(1, min(1000, steps // 4)) if val_every is None else val_every
+        config = TrainConfig(steps=steps, lam=lam, seed=seed, val_every=val_every)
         config.checkpoint_every = config.val_every
         trainer = Trainer(HyperNetwork(TARGETS[dataset]()), data, config)
     started = time.time()
@@ -75,13 +76,7 @@ def sample(checkpoint, n: int = 100, out=None, seed: int = 0, root=None, device:
 
 def load_samples(path) -> tuple[TargetSpec, torch.Tensor]:
     "The spec and the `[n, P]` weights of a file written by `sample`."
-    if not Path(path).is_file(): raise FileNotFoundError(f"No samples file at {Path(path).resolve()}.")
-    try: state = torch.load(path, weights_only=True)
-    except Exception as e:
-        raise CheckpointError(f"{path} is not a readable samples file (truncated or corrupt?): {type(e).__name__}. "
-                              "Write it again with hyperweights_sample.") from e
-    if not isinstance(state, dict) or state.get("format") != SAMPLES_FORMAT:
-        raise CheckpointError(f"{path} is not a hyperweights samples file; write one with hyperweights_sample.")
+    state = load_tagged(path, SAMPLES_FORMAT, "samples file", "Write one with hyperweights_sample.")
     return spec_from_dict(state["spec"]), state["weights"]
 
 # %% ../nbs/90_cli.ipynb #5bdfae8f
@@ -116,7 +111,8 @@ def hyperweights_train(
     download: bool = False,  # let torchvision download a missing mnist/cifar into ROOT (needs internet)
 ):
     "Train a hypernetwork, then report the test accuracy of sampled networks and of their ensemble."
-    with _user_errors("hyperweights_train"): result = train(dataset, root, steps, lam, seed, out, resume, device, None, n_eval, download=download)
+    with _user_errors("hyperweights_train"):
+        result = train(dataset, root, steps, lam, seed, out, resume, device, None, n_eval, download=download)
     print(f"trained {result['steps']} steps in {result['seconds']:.0f} s; checkpoint {result['checkpoint']}")
     print(f"test accuracy of {n_eval} sampled networks on {dataset}:\n{_report(result)}")
 
@@ -132,7 +128,8 @@ def hyperweights_sample(
     download: bool = False, # let torchvision download the checkpoint's dataset into ROOT if missing (needs internet)
 ):
     "Draw n networks from a checkpoint, save them, and print their test accuracies and the ensemble's."
-    with _user_errors("hyperweights_sample"): result = sample(checkpoint, n, out, seed, root, device, gauge, download)
+    with _user_errors("hyperweights_sample"):
+        result = sample(checkpoint, n, out, seed, root, device, gauge, download)
     print(f"wrote {n} networks to {result['out']}")
     print("test accuracy of each network:", " ".join(f"{a:.4f}" for a in result["accuracies"]))
     print(_report(result))

@@ -77,13 +77,14 @@ def default_root() -> Path:
     "Where datasets are looked for when no `root` is given: `$HYPERWEIGHTS_DATA` or `~/.cache/hyperweights`."
     return Path(os.environ.get("HYPERWEIGHTS_DATA", Path.home() / ".cache" / "hyperweights"))
 
-def _require(folder: Path, expected: list[str], name: str, how: str):
+def _require(folder: Path, expected: list[str], name: str, alternative: str):
     "Raise `DatasetNotFoundError` unless every file or folder in `expected` exists under `folder`."
     missing = [f for f in expected if not (folder / f).exists()]
     if missing:
         raise DatasetNotFoundError(
             f"{name} not found: looked in {folder.resolve()} for {', '.join(expected)} "
-            f"(missing: {', '.join(missing)}). {how}")
+            f"(missing: {', '.join(missing)}). Pass download=True (--download on the command line) on a machine "
+            f"with internet, or {alternative}.")
 
 # %% ../nbs/00_data.ipynb #a368e28a
 MNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
@@ -105,8 +106,7 @@ def mnist(root=None,           # folder holding `MNIST/raw/` (torchvision's layo
     from torchvision.datasets import MNIST
     root = Path(root or default_root())
     if not download:
-        _require(root / "MNIST" / "raw", MNIST_FILES, "MNIST",
-                 "Pass download=True (--download on the command line) on a machine with internet, or copy the four uncompressed IDX files there.")
+        _require(root / "MNIST" / "raw", MNIST_FILES, "MNIST", "copy the four uncompressed IDX files there")
     splits = [_fetch(MNIST, "MNIST", root=str(root), train=t, download=download) for t in (True, False)]
     (x, y), test = [(ds.data.float().div(255).unsqueeze(1), ds.targets.long()) for ds in splits]
     return ImageData("mnist", (x[n_val:], y[n_val:]), (x[:n_val], y[:n_val]), test, 10).to(device)
@@ -130,8 +130,8 @@ def _cifar(name: str, loader_name: str, archive: str, num_classes: int, root, do
     else:
         import torchvision.datasets as tvd
         if not download:
-            _require(root, [archive], name, "Pass download=True (--download on the command line) on a machine with internet, or give a root "
-                     "holding an ImageFolder tree (root/train/<class>/*, root/test/<class>/*).")
+            _require(root, [archive], name,
+                     "give a root holding an ImageFolder tree (root/train/<class>/*, root/test/<class>/*)")
         sets = [_fetch(getattr(tvd, loader_name), name, root=str(root), train=t, download=download) for t in (True, False)]
         (x, y), test = [(torch.tensor(ds.data).permute(0, 3, 1, 2).float().div(255), torch.tensor(ds.targets))
                         for ds in sets]

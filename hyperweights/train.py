@@ -21,7 +21,7 @@ from .hypernet import HyperNetwork, HyperNetConfig, sample_weights
 
 # %% auto #0
 __all__ = ['EVAL_BUDGET', 'EVAL_IMAGES', 'CHECKPOINT_FORMAT', 'TARGET_CHUNK', 'TrainConfig', 'predict', 'majority_vote',
-           'ensemble_metrics', 'CheckpointError', 'atomic_save', 'save_checkpoint', 'load_checkpoint',
+           'ensemble_metrics', 'CheckpointError', 'atomic_save', 'save_checkpoint', 'load_tagged', 'load_checkpoint',
            'chunked_cross_entropy', 'config_entropy', 'training_loss', 'validation_metrics', 'NonFiniteLossError',
            'Trainer', 'plot_history', 'load_hypernet']
 
@@ -127,19 +127,24 @@ def save_checkpoint(state: dict, path) -> Path:
     "Write `state` to `path` atomically, tagged as a hyperweights checkpoint."
     return atomic_save({"format": CHECKPOINT_FORMAT, "version": 1, **state}, path)
 
-def load_checkpoint(path, map_location="cpu") -> dict:
-    "Read a checkpoint written by `save_checkpoint`, or raise a `CheckpointError` that says what is wrong."
+def load_tagged(path, tag: str, what: str, fix: str, map_location="cpu") -> dict:
+    "Read a dict saved with `'format': tag`, or raise an error naming `what` was expected and how to `fix` it."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"No checkpoint at {path.resolve()}.")
+    if not path.is_file(): raise FileNotFoundError(f"No {what} at {path.resolve()}.")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
-        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or corrupt?): {type(e).__name__}: "
-                              f"{str(e)[:200]}. Resume from an earlier checkpoint instead.") from e
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path} is a torch file but not a hyperweights checkpoint (it has no "
-                              f"'format': '{CHECKPOINT_FORMAT}' entry). Pass a file written by hyperweights.")
+        raise CheckpointError(f"{path} is not a readable {what} (truncated or corrupt?): {type(e).__name__}: "
+                              f"{str(e)[:200]}. {fix}") from e
+    if not isinstance(state, dict) or state.get("format") != tag:
+        raise CheckpointError(f"{path} is a torch file but not a hyperweights {what} (it has no "
+                              f"'format': '{tag}' entry). {fix}")
     return state
+
+def load_checkpoint(path, map_location="cpu") -> dict:
+    "Read a checkpoint written by `save_checkpoint`, or raise a `CheckpointError` that says what is wrong."
+    return load_tagged(path, CHECKPOINT_FORMAT, "checkpoint",
+                       "Pass a checkpoint written by hyperweights, or resume from an earlier one of the run.", map_location)
 
 # %% ../nbs/05_train.ipynb #e48e0228
 TARGET_CHUNK = {"cpu": 4}  # networks per target forward/backward chunk by device type; absent: all at once
