@@ -23,9 +23,7 @@ def nearest_neighbour_distances(x: torch.Tensor, # samples `[N, D]`
     if x.ndim != 2 or not 1 <= k < len(x):
         raise ValueError(f"Need samples [N, D] with N > k = {k}; got shape {list(x.shape)}.")
     if metric == "l1": dist = torch.cdist(x, x, p=1)
-    else:  # via the Gram matrix: [N, N] memory instead of [N, N, D]
-        sq = x.pow(2).sum(1)
-        dist = ((sq[:, None] + sq[None, :] - 2 * x @ x.T).clamp_min(0) + 1e-30).sqrt()
+    else: dist = torch.cdist(x, x, p=2, compute_mode="donot_use_mm_for_euclid_dist")  # no Gram matrix: no cancellation
     dist = dist.masked_fill(torch.eye(len(x), dtype=torch.bool, device=x.device), float("inf"))
     return dist.topk(k, dim=1, largest=False).values[:, -1]
 

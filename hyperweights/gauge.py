@@ -9,7 +9,7 @@ import torch
 from .targets import TargetSpec, unflatten, flatten
 
 # %% auto #0
-__all__ = ['GAUGE_MODES', 'gauge_fix', 'random_symmetry']
+__all__ = ['GAUGE_MODES', 'CODE_EPS', 'gauge_fix', 'random_symmetry']
 
 # %% ../nbs/02_gauge.ipynb #4e25827b
 def _scale_inputs(filters: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
@@ -21,14 +21,26 @@ def _scale_inputs(filters: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/02_gauge.ipynb #ff649d9d
 GAUGE_MODES = ("paper", "code")
+CODE_EPS = 1e-8  # the authors' code's `zero_fixer`
 
-def gauge_fix(spec: TargetSpec, flat: torch.Tensor, mode: str = "paper", eps: float = 1e-8) -> torch.Tensor:
+def _filter_rms(filters: torch.Tensor, eps: float) -> torch.Tensor:
+    "RMS `[N, F]` of each filter of `filters [N, F, n]`, plus `eps` inside the root; an all-zero filter gets 1 when eps = 0."
+    mean_square = filters.pow(2).mean(-1)
+    if eps: return (mean_square + eps).sqrt()
+    return torch.where(mean_square > 0, mean_square, torch.ones_like(mean_square)).sqrt()
+
+def gauge_fix(spec: TargetSpec, # the target the weights belong to
+              flat: torch.Tensor, # weights `[N, P]`
+              mode: str = "paper", # 'paper' (exact RMS, mean logit shift) or 'code' (the authors' ε, sum shift)
+              eps: float | None = None, # ε of the rescaling; None: 0 in paper mode, 1e-8 in code mode
+             ) -> torch.Tensor:
     "Gauge-fixed copy of `flat [N, P]`: unit-RMS hidden filters, next layers unscaled, logit biases shifted."
     if mode not in GAUGE_MODES: raise ValueError(f"Unknown gauge mode {mode!r}; choose one of {GAUGE_MODES}.")
+    eps = (0.0 if mode == "paper" else CODE_EPS) if eps is None else eps
     filters, fixed, scale = unflatten(spec, flat), [], None
     for f in filters[:-1]:
         if scale is not None: f = _scale_inputs(f, scale)
-        scale = (f.pow(2).mean(-1) + eps).sqrt()
+        scale = _filter_rms(f, eps)
         fixed.append(f / (scale + eps).unsqueeze(-1))
     last = filters[-1] if scale is None else _scale_inputs(filters[-1], scale)
     bias = last[..., -1]

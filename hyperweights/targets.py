@@ -144,18 +144,18 @@ def kernels_and_biases(spec: TargetSpec, flat: torch.Tensor) -> list[tuple[torch
 
 # %% ../nbs/01_targets.ipynb #f4eb3cce
 def materialize(spec: TargetSpec, theta: torch.Tensor) -> nn.Sequential:
-    "An `nn.Sequential` holding a copy of the single weight vector `theta [P]`."
-    modules = []
+    "An `nn.Sequential` holding a copy of the single weight vector `theta [P]`, on its device and in its dtype."
+    modules, where = [], {"device": theta.device, "dtype": theta.dtype}
     for i, ((w, b), layer) in enumerate(zip(kernels_and_biases(spec, theta.detach().reshape(1, -1)), spec.layers)):
         if layer.kind == "linear" and (i == 0 or spec.layers[i - 1].kind == "conv"):
             modules.append(nn.Flatten())
         if layer.kind == "conv":
-            module = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, padding=layer.padding)
+            module = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, padding=layer.padding, **where)
         else:
-            module = nn.Linear(layer.in_channels, layer.out_channels)
+            module = nn.Linear(layer.in_channels, layer.out_channels, **where)
         with torch.no_grad():
             module.weight.copy_(w[0]); module.bias.copy_(b[0])
-        modules.append(module.to(theta.device))
+        modules.append(module)
         if layer.relu: modules.append(nn.ReLU())
         if layer.pool > 1: modules.append(nn.MaxPool2d(layer.pool))
     return nn.Sequential(*modules)
