@@ -6,6 +6,7 @@
 from __future__ import annotations
 import os
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,38 +16,87 @@ from fastcore.script import call_parse
 
 from .data import load_dataset
 from .targets import TargetSpec, mnist_net, digits_net, lenet_cifar, spec_to_dict, spec_from_dict
+from .gauge import GAUGE_MODES
 from .hypernet import HyperNetwork, sample_weights
 from .train import (Trainer, TrainConfig, load_hypernet, load_checkpoint, predict, ensemble_metrics,
                                 plot_history, atomic_save, load_tagged, CheckpointError, NonFiniteLossError)
 
 # %% auto #0
-__all__ = ['TARGETS', 'DEFAULT_STEPS', 'SAMPLES_FORMAT', 'USER_ERRORS', 'resolve_device', 'train', 'sample', 'load_samples',
-           'hyperweights_train', 'hyperweights_sample']
+__all__ = ['TARGETS', 'DEFAULT_STEPS', 'SAMPLES_FORMAT', 'USER_ERRORS', 'resolve_device', 'check_positive', 'writable_folder',
+           'train', 'sample', 'load_samples', 'hyperweights_train', 'hyperweights_sample']
 
 # %% ../nbs/90_cli.ipynb #d54d9392
 TARGETS = {"digits": digits_net, "mnist": mnist_net, "cifar10": lambda: lenet_cifar(10), "cifar100": lambda: lenet_cifar(100)}
 DEFAULT_STEPS = {"digits": 2000}
 
 def resolve_device(device: str) -> str:
-    "'auto' becomes 'cuda' when a GPU is available, else 'cpu'."
-    return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+    "'auto' becomes 'cuda' when a GPU is available, else 'cpu'; any other name must be a device this machine has."
+    if device == "auto": return "cuda" if torch.cuda.is_available() else "cpu"
+    try: kind = torch.device(device)
+    except RuntimeError: raise ValueError(f"device={device!r} is not a device name; use 'cpu', 'cuda', 'cuda:N' or 'auto'.") from None
+    if kind.type not in ("cpu", "cuda"): raise ValueError(f"device={device!r}: hyperweights runs on 'cpu' or 'cuda'.")
+    if kind.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}, but this machine has no usable CUDA GPU; use 'cpu' or 'auto'.")
+    if kind.type == "cuda" and (kind.index or 0) >= torch.cuda.device_count():
+        raise ValueError(f"device={device!r}, but this machine has {torch.cuda.device_count()} CUDA device(s).")
+    return device
+
+def check_positive(**counts):
+    "Raise a `ValueError` naming the first count below 1."
+    for name, value in counts.items():
+        if value < 1: raise ValueError(f"{name}={value}: it must be at least 1.")
+
+def writable_folder(folder) -> Path:
+    "Create `folder` if needed and prove that a file can be written in it; an `OSError` says what is wrong."
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"{folder} is a file, not a folder; pass a folder for the output.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder): pass
+    except OSError as e:
+        raise type(e)(e.errno, f"cannot write into {folder}: {e.strerror}; pick a folder you can write to") from None
+    return folder
 
 # %% ../nbs/90_cli.ipynb #90868333
-def train(dataset: str = "digits", root=None, steps: int | None = None, lam: float = 1e3, seed: int = 0,
-          out="runs/digits", resume: bool = False, device: str = "auto", val_every: int | None = None,
-          n_eval: int = 200, progress: bool = True, download: bool = False) -> dict:
+def _refuse_existing_run(out: Path, overwrite: bool):
+    "A new run must not silently replace the checkpoints of another run in `out`."
+    existing = sorted(p.name for p in out.glob("*.pt") if p.name == "last.pt" or p.name.startswith("step"))
+    if existing and not overwrite:
+        raise FileExistsError(f"{out} already holds a run's checkpoints ({', '.join(existing[:3])}); pass --resume to "
+                              f"continue it, --overwrite to replace it, or another --out.")
+
+def train(dataset: str = "digits", # one of `TARGETS`
+          root=None, # data folder for mnist/cifar
+          steps: int | None = None, # training steps; None: 2,000 for digits, else 13,000
+          lam: float = 1e3, # λ, the weight of the cross-entropy
+          seed: int = 0, # seed of a new run
+          out=None, # output folder; None: runs/<dataset>
+          resume: bool = False, # continue from out/last.pt
+          device: str = "auto", # 'cpu', 'cuda', 'cuda:N' or 'auto'
+          val_every: int | None = None, # validation interval of a new run; None: steps/4, at most 1,000
+          n_eval: int = 200, # networks sampled for the final test-set report
+          progress: bool = True, # show a progress bar
+          download: bool = False, # let torchvision download a missing dataset
+          overwrite: bool = False, # start a new run even if `out` holds another run's checkpoints
+         ) -> dict:
     "Train (or resume) a hypernetwork, save checkpoints and a figure in `out`, and return test-set metrics."
+    if dataset not in TARGETS: raise ValueError(f"Unknown dataset {dataset!r}; choose one of {', '.join(TARGETS)}.")
     steps = DEFAULT_STEPS.get(dataset, 13_000) if steps is None else steps
-    if steps < 1: raise ValueError(f"steps={steps}: training needs at least 1 step.")  # before any data is loaded
-    out, device = Path(out), resolve_device(device)
-    data = load_dataset(dataset, root=root, download=download, device=device)
+    check_positive(steps=steps, n_eval=n_eval)  # every check that needs no data comes before the data are loaded
+    device, out = resolve_device(device), writable_folder(Path("runs") / dataset if out is None else out)
     if resume:
-        trainer = Trainer.from_checkpoint(out / "last.pt", data=data, steps=steps)
+        state = load_checkpoint(out / "last.pt")
+        if state["dataset"] != dataset:
+            raise ValueError(f"{out / 'last.pt'} is a {state['dataset']} run; resume it with --dataset {state['dataset']}.")
+    else:
+        _refuse_existing_run(out, overwrite)
+        val_every = max(1, min(1000, steps // 4)) if val_every is None else val_every
+        config = TrainConfig(steps=steps, lam=lam, seed=seed, val_every=val_every, checkpoint_every=val_every)
+    data = load_dataset(dataset, root=root, download=download, device=device)
+    if resume: trainer = Trainer.from_checkpoint(state, data=data, steps=steps)
     else:
         torch.manual_seed(seed)
-        val_every = max(1, min(1000, steps // 4)) if val_every is None else val_every
-        config = TrainConfig(steps=steps, lam=lam, seed=seed, val_every=val_every)
-        config.checkpoint_every = config.val_every
         trainer = Trainer(HyperNetwork(TARGETS[dataset]()), data, config)
     started = time.time()
     trainer.fit(out, progress=progress)
@@ -62,12 +112,16 @@ SAMPLES_FORMAT = "hyperweights-samples"
 def sample(checkpoint, n: int = 100, out=None, seed: int = 0, root=None, device: str = "auto",
            gauge: str = "paper", download: bool = False) -> dict:
     "Draw n gauge-fixed networks from `checkpoint`, save them to `out`, and return their test accuracies."
+    check_positive(n=n)
+    if gauge not in GAUGE_MODES: raise ValueError(f"gauge={gauge!r} is not one of {GAUGE_MODES}.")
     device = resolve_device(device)
+    out = Path(out or Path(checkpoint).with_name(f"samples_{n}.pt"))
+    if out.is_dir(): raise IsADirectoryError(f"{out} is a folder; pass a file name for the samples, e.g. {out / 'samples.pt'}.")
+    writable_folder(out.parent)
     state = load_checkpoint(checkpoint)
     hnet = load_hypernet(state, device)
     data = load_dataset(state["dataset"], root=root, download=download, device=device)
     thetas = sample_weights(hnet, n, torch.Generator().manual_seed(seed), gauge=gauge)
-    out = Path(out or Path(checkpoint).with_name(f"samples_{n}.pt"))
     atomic_save({"format": SAMPLES_FORMAT, "spec": spec_to_dict(hnet.spec), "weights": thetas.cpu(),
                  "gauge": gauge, "checkpoint": str(checkpoint), "seed": seed}, out)
     pred = predict(hnet.spec, thetas, data.test[0])
@@ -86,7 +140,7 @@ def _report(metrics: dict) -> str:
             f"max {metrics['acc_max']:.4f})\nensembles: majority vote {metrics['acc_majority']:.4f}, "
             f"mean probability {metrics['acc_mean_prob']:.4f}, most confident {metrics['acc_most_confident']:.4f}")
 
-USER_ERRORS = (ValueError, FileNotFoundError, CheckpointError, NonFiniteLossError)
+USER_ERRORS = (ValueError, OSError, CheckpointError, NonFiniteLossError)  # OSError: files, folders, permissions
 
 @contextmanager
 def _user_errors(command: str):
@@ -94,7 +148,8 @@ def _user_errors(command: str):
     try: yield
     except USER_ERRORS as e:
         if os.environ.get("HYPERWEIGHTS_DEBUG"): raise
-        print(f"{command}: error: {e}\n(set HYPERWEIGHTS_DEBUG=1 to see the traceback)", file=sys.stderr)
+        message = " ".join(str(e).split())  # one line, whatever the exception's text
+        print(f"{command}: error: {message} (HYPERWEIGHTS_DEBUG=1 shows the traceback)", file=sys.stderr)
         raise SystemExit(2) from None
 
 @call_parse
@@ -104,15 +159,17 @@ def hyperweights_train(
     steps: int = None,       # training steps (default 2,000 for digits, else the paper's 13,000)
     lam: float = 1e3,        # λ, the weight of the cross-entropy against the entropy term
     seed: int = 0,           # random seed for initialisation, noise and data order
-    out: str = "runs/digits", # output folder for checkpoints and the training-curve figure
-    resume: bool = False,    # continue from OUT/last.pt
-    device: str = "auto",    # 'cpu', 'cuda' or 'auto'
+    out: str = None,         # output folder for checkpoints and the training-curve figure (default runs/DATASET)
+    resume: bool = False,    # continue the run in OUT from OUT/last.pt
+    overwrite: bool = False, # start a new run in OUT even if it holds another run's checkpoints
+    device: str = "auto",    # 'cpu', 'cuda', 'cuda:N' or 'auto'
     n_eval: int = 200,       # networks sampled for the final test-set report
     download: bool = False,  # let torchvision download a missing mnist/cifar into ROOT (needs internet)
 ):
     "Train a hypernetwork, then report the test accuracy of sampled networks and of their ensemble."
     with _user_errors("hyperweights_train"):
-        result = train(dataset, root, steps, lam, seed, out, resume, device, None, n_eval, download=download)
+        result = train(dataset, root, steps, lam, seed, out, resume, device, None, n_eval, download=download,
+                       overwrite=overwrite)
     print(f"trained {result['steps']} steps in {result['seconds']:.0f} s; checkpoint {result['checkpoint']}")
     print(f"test accuracy of {n_eval} sampled networks on {dataset}:\n{_report(result)}")
 
@@ -123,7 +180,7 @@ def hyperweights_sample(
     out: str = None,    # output file (default samples_N.pt beside the checkpoint)
     seed: int = 0,      # seed of the noise z
     root: str = None,   # data folder for the checkpoint's dataset (not needed for digits)
-    device: str = "auto", # 'cpu', 'cuda' or 'auto'
+    device: str = "auto", # 'cpu', 'cuda', 'cuda:N' or 'auto'
     gauge: str = "paper", # gauge mode of the saved weights: 'paper' or 'code'
     download: bool = False, # let torchvision download the checkpoint's dataset into ROOT if missing (needs internet)
 ):

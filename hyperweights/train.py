@@ -5,7 +5,7 @@
 # %% ../nbs/05_train.ipynb #0f48bccd
 from __future__ import annotations
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass, asdict
 from pathlib import Path
 
@@ -87,10 +87,17 @@ def predict(spec: TargetSpec, thetas: torch.Tensor, x: torch.Tensor, budget: int
             prob_max[j:j + images_per_chunk] = torch.maximum(prob_max[j:j + images_per_chunk], probs.amax(0))
     return {"labels": labels, "prob_sum": prob_sum, "prob_max": prob_max}
 
-def majority_vote(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+def majority_vote(labels: torch.Tensor, # labels `[K, n]` of K networks on n images, any integer dtype
+                  num_classes: int, # number of classes C
+                  chunk: int = 256, # networks counted per `bincount`: bounds the extra memory to chunk × n
+                 ) -> torch.Tensor:
     "The most frequent label per column of `labels [K, n]`; ties go to the smallest label."
-    votes = F.one_hot(labels, num_classes).sum(0)
-    return votes.argmax(-1)  # argmax returns the first (smallest) of tied labels
+    n = labels.shape[1]
+    offsets = torch.arange(n, device=labels.device) * num_classes  # column j counts into bins j·C ... j·C + C-1
+    votes = torch.zeros(n * num_classes, dtype=torch.int64, device=labels.device)
+    for i in range(0, len(labels), chunk):
+        votes += torch.bincount((labels[i:i + chunk].long() + offsets).flatten(), minlength=n * num_classes)
+    return votes.view(n, num_classes).argmax(-1)  # argmax returns the first (smallest) of tied labels
 
 # %% ../nbs/05_train.ipynb #4fa2f37e
 def ensemble_metrics(pred: dict[str, torch.Tensor], y: torch.Tensor) -> dict[str, float]:
@@ -113,7 +120,9 @@ def atomic_save(obj, path) -> Path:
     "`torch.save` `obj` to `path` atomically: a temporary file beside it, fsync, then rename over `path`."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    # os.open's mode goes through the umask, as for any file the user creates (mkstemp would force 0600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             torch.save(obj, f)
@@ -133,9 +142,12 @@ def load_tagged(path, tag: str, what: str, fix: str, map_location="cpu") -> dict
     if not path.is_file(): raise FileNotFoundError(f"No {what} at {path.resolve()}.")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
+    except PermissionError as e:
+        raise PermissionError(f"No permission to read the {what} {path}: ask its owner to make it readable "
+                              f"(chmod a+r).") from e
     except Exception as e:
-        raise CheckpointError(f"{path} is not a readable {what} (truncated or corrupt?): {type(e).__name__}: "
-                              f"{str(e)[:200]}. {fix}") from e
+        raise CheckpointError(f"{path} is not a readable {what}: the file is truncated or corrupt (torch.load "
+                              f"failed with {type(e).__name__}). {fix}") from e
     if not isinstance(state, dict) or state.get("format") != tag:
         raise CheckpointError(f"{path} is a torch file but not a hyperweights {what} (it has no "
                               f"'format': '{tag}' entry). {fix}")
@@ -288,9 +300,9 @@ class Trainer:
         return save_checkpoint(state, Path(out_dir) / "last.pt")
 
     @classmethod
-    def from_checkpoint(cls, path, data: ImageData | None = None, root=None, device="cpu", **overrides) -> "Trainer":
-        "Rebuild a trainer from a checkpoint; `data` defaults to the checkpoint's dataset loaded from `root`."
-        state = load_checkpoint(path)
+    def from_checkpoint(cls, checkpoint, data: ImageData | None = None, root=None, device="cpu", **overrides) -> "Trainer":
+        "Rebuild a trainer from a checkpoint (a path, or the dict `load_checkpoint` returned); `data` defaults to its dataset."
+        state = checkpoint if isinstance(checkpoint, dict) else load_checkpoint(checkpoint)
         data = data or load_dataset(state["dataset"], root=root, device=device)
         trainer = cls(_hypernet_from_state(state), data, TrainConfig(**{**state["train_config"], **overrides}))
         trainer.load_state_dict(state)
