@@ -6,7 +6,7 @@ shift as before), and compare the validation accuracy and entropy along the way.
     python bench/gauge_eps.py --dataset mnist --root ../shared/data --steps 1000 --val_every 250
 
 Both runs share the seed, hence the initial weights, the noise and the data order: they differ only by the gauge.
-The numbers go to `bench/results/gauge_eps_<dataset>.json`.
+The numbers go to `bench/results/gauge_eps_<dataset>_seed<seed>.json`.
 """
 import json, platform, time
 from functools import partial
@@ -41,7 +41,7 @@ def main(dataset: str = "digits",    # 'digits' or 'mnist'
          steps: int = 2000,          # training steps of each run
          val_every: int = 500,       # validation interval (200 networks on the validation split)
          seed: int = 0,              # seed shared by both runs
-         out: str = "bench/results"): # folder for gauge_eps_<dataset>.json
+         out: str = "bench/results"): # folder for gauge_eps_<dataset>_seed<seed>.json
     data = load_dataset(dataset, root=root)
     runs = {name: run(data, dataset, steps, val_every, seed, eps) for name, eps in (("exact", None), ("eps=1e-8", 1e-8))}
     print(f"{'step':>6} | {'members exact':>13} {'members ε':>10} | {'majority exact':>14} {'majority ε':>10} | {'Ĥ exact':>9} {'Ĥ ε':>9}")
@@ -51,4 +51,4 @@ def main(dataset: str = "digits",    # 'digits' or 'mnist'
     machine = f"{platform.machine()} CPU, {torch.get_num_threads()} threads, torch {torch.__version__}"
     result = {"dataset": dataset, "steps": steps, "seed": seed, "machine": machine, "date": time.strftime("%Y-%m-%d"), **runs}
     Path(out).mkdir(parents=True, exist_ok=True)
-    (Path(out) / f"gauge_eps_{dataset}.json").write_text(json.dumps(result, indent=1))
+    (Path(out) / f"gauge_eps_{dataset}_seed{seed}.json").write_text(json.dumps(result, indent=1))

@@ -5,6 +5,7 @@
 # %% ../nbs/90_cli.ipynb #24d9469e
 from __future__ import annotations
 import os
+import re
 import sys
 import tempfile
 import time
@@ -47,21 +48,30 @@ def check_positive(**counts):
         if value < 1: raise ValueError(f"{name}={value}: it must be at least 1.")
 
 def writable_folder(folder) -> Path:
-    "Create `folder` if needed and prove that a file can be written in it; an `OSError` says what is wrong."
+    "`folder` as a `Path`, once it is clear that it is, or can become, a folder this process may write into."
+    if str(folder) == "": raise ValueError("The output folder is an empty string; name a folder.")
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise NotADirectoryError(f"{folder} is a file, not a folder; pass a folder for the output.")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder): pass
-    except OSError as e:
-        raise type(e)(e.errno, f"cannot write into {folder}: {e.strerror}; pick a folder you can write to") from None
-    return folder
+    existing = next(p for p in (folder.absolute(), *folder.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise NotADirectoryError(f"cannot create the folder {folder}: {existing} is a file.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write into {existing}: permission denied; pick a folder you can write to.")
+    if existing == folder.absolute():  # a read-only file system passes os.access for root: try a file
+        try:
+            with tempfile.TemporaryFile(dir=folder): pass
+        except OSError as e: raise type(e)(f"cannot write into {folder}: {e.strerror}.") from None
+    return folder  # created by the first checkpoint written, so a command that fails earlier leaves nothing behind
 
 # %% ../nbs/90_cli.ipynb #90868333
+def _run_checkpoints(out: Path) -> list[Path]:
+    "The checkpoints of a run in `out`: last.pt and the stepN.pt files."
+    return sorted(p for p in out.glob("*.pt") if p.name == "last.pt" or re.fullmatch(r"step\d+\.pt", p.name))
+
 def _refuse_existing_run(out: Path, overwrite: bool):
     "A new run must not silently replace the checkpoints of another run in `out`."
-    existing = sorted(p.name for p in out.glob("*.pt") if p.name == "last.pt" or p.name.startswith("step"))
+    existing = [p.name for p in _run_checkpoints(out)]
     if existing and not overwrite:
         raise FileExistsError(f"{out} already holds a run's checkpoints ({', '.join(existing[:3])}); pass --resume to "
                               f"continue it, --overwrite to replace it, or another --out.")
@@ -78,7 +88,7 @@ def train(dataset: str = "digits", # one of `TARGETS`
           n_eval: int = 200, # networks sampled for the final test-set report
           progress: bool = True, # show a progress bar
           download: bool = False, # let torchvision download a missing dataset
-          overwrite: bool = False, # start a new run even if `out` holds another run's checkpoints
+          overwrite: bool = False, # start a new run in `out`, deleting another run's checkpoints there
          ) -> dict:
     "Train (or resume) a hypernetwork, save checkpoints and a figure in `out`, and return test-set metrics."
     if dataset not in TARGETS: raise ValueError(f"Unknown dataset {dataset!r}; choose one of {', '.join(TARGETS)}.")
@@ -89,6 +99,8 @@ def train(dataset: str = "digits", # one of `TARGETS`
         state = load_checkpoint(out / "last.pt")
         if state["dataset"] != dataset:
             raise ValueError(f"{out / 'last.pt'} is a {state['dataset']} run; resume it with --dataset {state['dataset']}.")
+        if steps <= state["step"]:
+            raise ValueError(f"The run in {out} is at step {state['step']} already; pass --steps above it to train on.")
     else:
         _refuse_existing_run(out, overwrite)
         val_every = max(1, min(1000, steps // 4)) if val_every is None else val_every
@@ -98,6 +110,7 @@ def train(dataset: str = "digits", # one of `TARGETS`
     else:
         torch.manual_seed(seed)
         trainer = Trainer(HyperNetwork(TARGETS[dataset]()), data, config)
+        for old in _run_checkpoints(out): old.unlink()  # --overwrite: no checkpoint of the old run may stay beside the new
     started = time.time()
     trainer.fit(out, progress=progress)
     fig = plot_history(trainer.history, f"{dataset}, λ={trainer.config.lam:g}, seed {trainer.config.seed}")
@@ -117,6 +130,7 @@ def sample(checkpoint, n: int = 100, out=None, seed: int = 0, root=None, device:
     device = resolve_device(device)
     out = Path(out or Path(checkpoint).with_name(f"samples_{n}.pt"))
     if out.is_dir(): raise IsADirectoryError(f"{out} is a folder; pass a file name for the samples, e.g. {out / 'samples.pt'}.")
+    if out.exists(): load_samples(out)  # replace an earlier samples file, never a checkpoint or another file
     writable_folder(out.parent)
     state = load_checkpoint(checkpoint)
     hnet = load_hypernet(state, device)
@@ -161,7 +175,7 @@ def hyperweights_train(
     seed: int = 0,           # random seed for initialisation, noise and data order
     out: str = None,         # output folder for checkpoints and the training-curve figure (default runs/DATASET)
     resume: bool = False,    # continue the run in OUT from OUT/last.pt
-    overwrite: bool = False, # start a new run in OUT even if it holds another run's checkpoints
+    overwrite: bool = False, # start a new run in OUT, deleting the checkpoints of a run already there
     device: str = "auto",    # 'cpu', 'cuda', 'cuda:N' or 'auto'
     n_eval: int = 200,       # networks sampled for the final test-set report
     download: bool = False,  # let torchvision download a missing mnist/cifar into ROOT (needs internet)

@@ -145,6 +145,9 @@ def kernels_and_biases(spec: TargetSpec, flat: torch.Tensor) -> list[tuple[torch
 # %% ../nbs/01_targets.ipynb #f4eb3cce
 def materialize(spec: TargetSpec, theta: torch.Tensor) -> nn.Sequential:
     "An `nn.Sequential` holding a copy of the single weight vector `theta [P]`, on its device and in its dtype."
+    if theta.shape != (spec.num_params,):
+        raise ValueError(f"materialize takes one weight vector of shape [{spec.num_params}] for target {spec.name!r}, "
+                         f"got {list(theta.shape)}; pick one row theta[i] of a batch [N, P].")
     modules, where = [], {"device": theta.device, "dtype": theta.dtype}
     for i, ((w, b), layer) in enumerate(zip(kernels_and_biases(spec, theta.detach().reshape(1, -1)), spec.layers)):
         if layer.kind == "linear" and (i == 0 or spec.layers[i - 1].kind == "conv"):

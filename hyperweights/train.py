@@ -5,8 +5,11 @@
 # %% ../nbs/05_train.ipynb #0f48bccd
 from __future__ import annotations
 import os
+import math
 import secrets
-from dataclasses import dataclass, asdict
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 
 import torch
@@ -20,10 +23,10 @@ from .entropy import METRICS, weight_entropy
 from .hypernet import HyperNetwork, HyperNetConfig, sample_weights
 
 # %% auto #0
-__all__ = ['EVAL_BUDGET', 'EVAL_IMAGES', 'CHECKPOINT_FORMAT', 'TARGET_CHUNK', 'TrainConfig', 'predict', 'majority_vote',
-           'ensemble_metrics', 'CheckpointError', 'atomic_save', 'save_checkpoint', 'load_tagged', 'load_checkpoint',
-           'chunked_cross_entropy', 'config_entropy', 'training_loss', 'validation_metrics', 'NonFiniteLossError',
-           'Trainer', 'plot_history', 'load_hypernet']
+__all__ = ['EVAL_BUDGET', 'EVAL_IMAGES', 'CHECKPOINT_FORMAT', 'TARGET_CHUNK', 'TRAINER_KEYS', 'TrainConfig', 'predict',
+           'majority_vote', 'ensemble_metrics', 'CheckpointError', 'atomic_save', 'save_checkpoint', 'load_tagged',
+           'load_checkpoint', 'chunked_cross_entropy', 'config_entropy', 'training_loss', 'validation_metrics',
+           'NonFiniteLossError', 'Trainer', 'plot_history', 'load_hypernet']
 
 # %% ../nbs/05_train.ipynb #db862d93
 @dataclass
@@ -59,8 +62,10 @@ class TrainConfig:
         for name, least in [("entropy_d", 1), ("target_chunk", 0)]:  # optional: None picks the default
             if getattr(self, name) is not None and getattr(self, name) < least:
                 raise ValueError(f"TrainConfig.{name}={getattr(self, name)!r} must be None or at least {least}.")
-        if not (self.lam >= 0 and self.lam_rate > 0):
-            raise ValueError(f"TrainConfig needs lam >= 0 and lam_rate > 0; got lam={self.lam}, lam_rate={self.lam_rate}.")
+        if not (0 <= self.lam < math.inf and 0 < self.lam_rate < math.inf):
+            raise ValueError(f"TrainConfig needs a finite lam >= 0 and a finite lam_rate > 0; got lam={self.lam}, lam_rate={self.lam_rate}.")
+        if not 0 <= self.seed < 2**63 - 2:  # seed, seed + 1 and seed + 2 seed torch generators
+            raise ValueError(f"TrainConfig.seed={self.seed} must be between 0 and 2**63 - 3.")
         if not (self.lr > 0 and 0 < self.lr_decay <= 1):
             raise ValueError(f"TrainConfig needs lr > 0 and 0 < lr_decay <= 1; got lr={self.lr}, lr_decay={self.lr_decay}.")
 
@@ -93,6 +98,8 @@ def majority_vote(labels: torch.Tensor, # labels `[K, n]` of K networks on n ima
                  ) -> torch.Tensor:
     "The most frequent label per column of `labels [K, n]`; ties go to the smallest label."
     n = labels.shape[1]
+    if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f"majority_vote needs labels in 0..{num_classes - 1}; found {labels.min().item()}..{labels.max().item()}.")
     offsets = torch.arange(n, device=labels.device) * num_classes  # column j counts into bins j·C ... j·C + C-1
     votes = torch.zeros(n * num_classes, dtype=torch.int64, device=labels.device)
     for i in range(0, len(labels), chunk):
@@ -139,24 +146,34 @@ def save_checkpoint(state: dict, path) -> Path:
 def load_tagged(path, tag: str, what: str, fix: str, map_location="cpu") -> dict:
     "Read a dict saved with `'format': tag`, or raise an error naming `what` was expected and how to `fix` it."
     path = Path(path)
+    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder; pass a {what} file in it, such as {path / 'last.pt'}.")
     if not path.is_file(): raise FileNotFoundError(f"No {what} at {path.resolve()}.")
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():  # torch warns about some foreign pickles; the error below says it all
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location=map_location, weights_only=True)
     except PermissionError as e:
         raise PermissionError(f"No permission to read the {what} {path}: ask its owner to make it readable "
                               f"(chmod a+r).") from e
     except Exception as e:
         raise CheckpointError(f"{path} is not a readable {what}: the file is truncated or corrupt (torch.load "
                               f"failed with {type(e).__name__}). {fix}") from e
-    if not isinstance(state, dict) or state.get("format") != tag:
+    found = state.get("format") if isinstance(state, dict) else None
+    if isinstance(found, str) and found.startswith("hyperweights-") and found != tag:
+        raise CheckpointError(f"{path} is a {found} file, not a {what}. {fix}")
+    if found != tag:
         raise CheckpointError(f"{path} is a torch file but not a hyperweights {what} (it has no "
                               f"'format': '{tag}' entry). {fix}")
     return state
 
 def load_checkpoint(path, map_location="cpu") -> dict:
     "Read a checkpoint written by `save_checkpoint`, or raise a `CheckpointError` that says what is wrong."
-    return load_tagged(path, CHECKPOINT_FORMAT, "checkpoint",
-                       "Pass a checkpoint written by hyperweights, or resume from an earlier one of the run.", map_location)
+    state = load_tagged(path, CHECKPOINT_FORMAT, "checkpoint", "Pass a checkpoint written by hyperweights; a run's "
+                        "stepN.pt files are its earlier checkpoints (copy one to last.pt to resume from it).", map_location)
+    if state.get("version") != 1:
+        raise CheckpointError(f"{path} is a version-{state.get('version')} checkpoint; this hyperweights reads "
+                              f"version 1. Read it with the hyperweights release that wrote it.")
+    return state
 
 # %% ../nbs/05_train.ipynb #e48e0228
 TARGET_CHUNK = {"cpu": 4}  # networks per target forward/backward chunk by device type; absent: all at once
@@ -209,10 +226,24 @@ def _as_tuple(v):
     "Lists (from a round trip through storage) back to the tuples the frozen configs use."
     return tuple(_as_tuple(i) for i in v) if isinstance(v, (list, tuple)) else v
 
+TRAINER_KEYS = ("spec", "hypernet_config", "train_config", "dataset", "model", "optimizer", "scheduler", "step",
+                "lam", "batches", "noise", "torch_rng", "history")  # what `Trainer.state_dict` writes
+
+@contextmanager
+def _restoring(what: str):
+    "Report a checkpoint whose entries are missing or do not fit as a `CheckpointError`, not a deep traceback."
+    try: yield
+    except CheckpointError: raise
+    except (KeyError, TypeError, ValueError, RuntimeError) as e:
+        detail = f"it lacks the entry {e}" if isinstance(e, KeyError) else str(e).strip().splitlines()[0][:160]
+        raise CheckpointError(f"The checkpoint cannot be restored as {what}: {detail}. It is incomplete or was "
+                              f"written by another program.") from e
+
 def _hypernet_from_state(state: dict) -> HyperNetwork:
     "A freshly initialised `HyperNetwork` with the spec and architecture stored in a checkpoint."
-    config = HyperNetConfig(**{k: _as_tuple(v) for k, v in state["hypernet_config"].items()})
-    return HyperNetwork(spec_from_dict(state["spec"]), config)
+    with _restoring("a hypernetwork"):
+        config = HyperNetConfig(**{k: _as_tuple(v) for k, v in state["hypernet_config"].items()})
+        return HyperNetwork(spec_from_dict(state["spec"]), config)
 
 class Trainer:
     "Trains a `HyperNetwork` on `data` with the loss λ·CE − Ĥ; validates, logs and checkpoints as it goes."
@@ -240,8 +271,9 @@ class Trainer:
         if not torch.isfinite(terms["loss"]):
             raise NonFiniteLossError(
                 f"The loss became {terms['loss'].item()} at step {self.step} (CE={terms['ce'].item():.4g}, "
-                f"entropy={terms['entropy'].item():.4g}, λ={self.lam:.4g}). The weights were not updated, and the last "
-                f"checkpoint on disk is untouched: resume from it with a smaller learning rate or λ.")
+                f"entropy={terms['entropy'].item():.4g}, λ={self.lam:.4g}). The weights were not updated and no "
+                f"checkpoint was written for it: start again with a smaller λ or learning rate, or resume from the "
+                f"last checkpoint on disk (if there is one; it is untouched).")
         self.optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         self.optimizer.step()
@@ -304,8 +336,12 @@ class Trainer:
         "Rebuild a trainer from a checkpoint (a path, or the dict `load_checkpoint` returned); `data` defaults to its dataset."
         state = checkpoint if isinstance(checkpoint, dict) else load_checkpoint(checkpoint)
         data = data or load_dataset(state["dataset"], root=root, device=device)
-        trainer = cls(_hypernet_from_state(state), data, TrainConfig(**{**state["train_config"], **overrides}))
-        trainer.load_state_dict(state)
+        with _restoring("a trainer"):
+            missing = [k for k in TRAINER_KEYS if k not in state]
+            if missing: raise KeyError(", ".join(missing))
+            hnet, stored = _hypernet_from_state(state), TrainConfig(**state["train_config"])
+        trainer = cls(hnet, data, replace(stored, **overrides))  # bad overrides or data are the caller's errors
+        with _restoring("a trainer"): trainer.load_state_dict(state)
         return trainer
 
 # %% ../nbs/05_train.ipynb #5707ebb1
@@ -331,5 +367,5 @@ def load_hypernet(checkpoint, device="cpu") -> HyperNetwork:
     "The trained `HyperNetwork` in `checkpoint` (a path, or the dict `load_checkpoint` returned), in eval mode on `device`."
     state = checkpoint if isinstance(checkpoint, dict) else load_checkpoint(checkpoint)
     hnet = _hypernet_from_state(state)
-    hnet.load_state_dict(state["model"])
+    with _restoring("a hypernetwork"): hnet.load_state_dict(state["model"])
     return hnet.to(device).eval()
