@@ -14,7 +14,7 @@ out = Path("bench/runs/mnist"); data = mnist("../shared/data")
 hnet = rm.load_hypernet(out / "step13000.pt", "cpu")
 thetas = rm.sample_weights(hnet, 20, torch.Generator().manual_seed(8734))
 x, y = data.test
-oneshot = rm.predict(hnet.spec, thetas, x)["labels"]
+oneshot = rm.predict(hnet.spec, thetas, x)["labels"].long()  # predict keeps uint8 labels; chunked_labels returns int64
 folder = Path(tempfile.mkdtemp()) / "eval"
 a = rm.chunked_labels(hnet, thetas, x, y, folder, 8, 13000)
 assert torch.equal(a, oneshot), "chunked labels differ from one predict call"; print("chunked == one-shot")

@@ -10,7 +10,7 @@ import torch
 from fastcore.script import call_parse
 
 from hyperweights.targets import mnist_net
-from hyperweights.train import predict
+from hyperweights.evaluate import predict
 
 def rate(fn, work: int, seconds: float = 1.0) -> float:
     "Network-images per second of `fn`, which evaluates `work` network-images, over at least `seconds`."

@@ -26,8 +26,9 @@ from fastcore.script import call_parse
 from hyperweights.data import mnist
 from hyperweights.targets import mnist_net
 from hyperweights.hypernet import HyperNetwork, sample_weights
-from hyperweights.train import (Trainer, TrainConfig, load_hypernet, predict, majority_vote, plot_history,
-                               save_checkpoint, load_checkpoint, CheckpointError)
+from hyperweights.evaluate import predict, majority_vote
+from hyperweights.train import (Trainer, TrainConfig, load_hypernet, plot_history, save_checkpoint, load_checkpoint,
+                               CheckpointError)
 
 def machine() -> str:
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else f"CPU ({torch.get_num_threads()} threads)"

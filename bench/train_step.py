@@ -14,7 +14,8 @@ from fastcore.script import call_parse
 
 from hyperweights.targets import mnist_net, materialize, forward, CONV_IMPLS
 from hyperweights.hypernet import HyperNetwork, sample_weights
-from hyperweights.train import Trainer, TrainConfig, predict, training_loss
+from hyperweights.evaluate import predict
+from hyperweights.train import Trainer, TrainConfig, training_loss
 from hyperweights.data import ImageData
 
 def sync(device):

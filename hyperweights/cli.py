@@ -19,8 +19,9 @@ from .data import load_dataset
 from .targets import TargetSpec, mnist_net, digits_net, lenet_cifar, spec_to_dict, spec_from_dict
 from .gauge import GAUGE_MODES
 from .hypernet import HyperNetwork, sample_weights
-from .train import (Trainer, TrainConfig, load_hypernet, load_checkpoint, predict, ensemble_metrics,
-                                plot_history, atomic_save, load_tagged, CheckpointError, NonFiniteLossError)
+from .evaluate import predict, ensemble_metrics
+from .train import (Trainer, TrainConfig, load_hypernet, load_checkpoint, plot_history, atomic_save,
+                                load_tagged, CheckpointError, NonFiniteLossError)
 
 # %% auto #0
 __all__ = ['TARGETS', 'DEFAULT_STEPS', 'SAMPLES_FORMAT', 'USER_ERRORS', 'resolve_device', 'check_positive', 'writable_folder',

@@ -21,12 +21,12 @@ from .targets import CONV_IMPLS, TargetSpec, forward, spec_to_dict, spec_from_di
 from .gauge import GAUGE_MODES, gauge_fix
 from .entropy import METRICS, weight_entropy
 from .hypernet import HyperNetwork, HyperNetConfig, sample_weights
+from .evaluate import EVAL_BUDGET, EVAL_IMAGES, predict, majority_vote, ensemble_metrics
 
 # %% auto #0
-__all__ = ['EVAL_BUDGET', 'EVAL_IMAGES', 'CHECKPOINT_FORMAT', 'TARGET_CHUNK', 'TRAINER_KEYS', 'TrainConfig', 'predict',
-           'majority_vote', 'ensemble_metrics', 'CheckpointError', 'atomic_save', 'save_checkpoint', 'load_tagged',
-           'load_checkpoint', 'chunked_cross_entropy', 'config_entropy', 'training_loss', 'validation_metrics',
-           'NonFiniteLossError', 'Trainer', 'plot_history', 'load_hypernet']
+__all__ = ['CHECKPOINT_FORMAT', 'TARGET_CHUNK', 'TRAINER_KEYS', 'TrainConfig', 'CheckpointError', 'atomic_save',
+           'save_checkpoint', 'load_tagged', 'load_checkpoint', 'chunked_cross_entropy', 'config_entropy',
+           'training_loss', 'validation_metrics', 'NonFiniteLossError', 'Trainer', 'plot_history', 'load_hypernet']
 
 # %% ../nbs/05_train.ipynb #db862d93
 @dataclass
@@ -68,54 +68,6 @@ class TrainConfig:
             raise ValueError(f"TrainConfig.seed={self.seed} must be between 0 and 2**63 - 3.")
         if not (self.lr > 0 and 0 < self.lr_decay <= 1):
             raise ValueError(f"TrainConfig needs lr > 0 and 0 < lr_decay <= 1; got lr={self.lr}, lr_decay={self.lr_decay}.")
-
-# %% ../nbs/05_train.ipynb #23ce488e
-EVAL_BUDGET = {"cpu": 64, "cuda": 65_536}  # network-images per forward call; see bench/RESULTS.md
-EVAL_IMAGES = {"cpu": 64, "cuda": 512}     # images per forward call; the rest of the budget goes to networks
-
-@torch.no_grad()
-def predict(spec: TargetSpec, thetas: torch.Tensor, x: torch.Tensor, budget: int | None = None,
-            conv_impl: str | None = None, images_per_chunk: int | None = None) -> dict[str, torch.Tensor]:
-    "Labels `[K, n]` of K networks on n shared images, and the sum and max of their probabilities `[n, C]`."
-    k, n = len(thetas), len(x)
-    budget = budget or EVAL_BUDGET.get(x.device.type, EVAL_BUDGET["cuda"])
-    images_per_chunk = max(1, min(n, budget, images_per_chunk or EVAL_IMAGES.get(x.device.type, EVAL_IMAGES["cuda"])))
-    nets_per_chunk = max(1, min(k, budget // images_per_chunk))
-    labels = torch.empty(k, n, dtype=torch.int64, device=x.device)
-    prob_sum = torch.zeros(n, spec.num_classes, device=x.device)
-    prob_max = torch.zeros(n, spec.num_classes, device=x.device)
-    for i in range(0, k, nets_per_chunk):
-        for j in range(0, n, images_per_chunk):
-            probs = forward(spec, thetas[i:i + nets_per_chunk], x[j:j + images_per_chunk], conv_impl).softmax(-1)
-            labels[i:i + nets_per_chunk, j:j + images_per_chunk] = probs.argmax(-1)
-            prob_sum[j:j + images_per_chunk] += probs.sum(0)
-            prob_max[j:j + images_per_chunk] = torch.maximum(prob_max[j:j + images_per_chunk], probs.amax(0))
-    return {"labels": labels, "prob_sum": prob_sum, "prob_max": prob_max}
-
-def majority_vote(labels: torch.Tensor, # labels `[K, n]` of K networks on n images, any integer dtype
-                  num_classes: int, # number of classes C
-                  chunk: int = 256, # networks counted per `bincount`: bounds the extra memory to chunk × n
-                 ) -> torch.Tensor:
-    "The most frequent label per column of `labels [K, n]`; ties go to the smallest label."
-    n = labels.shape[1]
-    if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(f"majority_vote needs labels in 0..{num_classes - 1}; found {labels.min().item()}..{labels.max().item()}.")
-    offsets = torch.arange(n, device=labels.device) * num_classes  # column j counts into bins j·C ... j·C + C-1
-    votes = torch.zeros(n * num_classes, dtype=torch.int64, device=labels.device)
-    for i in range(0, len(labels), chunk):
-        votes += torch.bincount((labels[i:i + chunk].long() + offsets).flatten(), minlength=n * num_classes)
-    return votes.view(n, num_classes).argmax(-1)  # argmax returns the first (smallest) of tied labels
-
-# %% ../nbs/05_train.ipynb #4fa2f37e
-def ensemble_metrics(pred: dict[str, torch.Tensor], y: torch.Tensor) -> dict[str, float]:
-    "Individual accuracy (mean, std, min, max) and the three ensemble accuracies of the members in `pred`."
-    individual = (pred["labels"] == y).float().mean(1)
-    num_classes = pred["prob_sum"].shape[1]
-    return {"acc_mean": individual.mean().item(), "acc_std": individual.std().item() if len(individual) > 1 else 0.0,
-            "acc_min": individual.min().item(), "acc_max": individual.max().item(),
-            "acc_majority": (majority_vote(pred["labels"], num_classes) == y).float().mean().item(),
-            "acc_mean_prob": (pred["prob_sum"].argmax(-1) == y).float().mean().item(),
-            "acc_most_confident": (pred["prob_max"].argmax(-1) == y).float().mean().item()}
 
 # %% ../nbs/05_train.ipynb #0d806e18
 CHECKPOINT_FORMAT = "hyperweights-checkpoint"
