@@ -1,4 +1,4 @@
-"""Does PyTorch's unbiased BatchNorm running variance cost the generated networks accuracy? (spec §2.2)
+"""Does PyTorch's unbiased BatchNorm running variance cost the generated networks accuracy?
 
 TF-1's `batch_norm`, which the authors' code used, keeps an EMA of the *biased* batch variance; PyTorch's
 `BatchNorm1d` keeps one of the *unbiased* variance, larger by n/(n-1) for a batch of n rows. Training normalises
@@ -33,7 +33,7 @@ def use_biased_running_var(hnet: HyperNetwork, n_nets: int):
 
 @call_parse
 def main(checkpoint: str = "bench/runs/mnist/step13000.pt", # hypernetwork checkpoint to validate
-         root: str = "../shared/data",                      # folder holding MNIST/raw
+         root: str = None,                      # folder holding MNIST/raw (default $HYPERWEIGHTS_DATA or ~/.cache/hyperweights)
         ):
     t0 = time.time()
     trainer = Trainer.from_checkpoint(checkpoint, data=mnist(root))

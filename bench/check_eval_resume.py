@@ -1,5 +1,5 @@
 """Check that `reproduce_mnist.py eval` resumes: labels predicted in saved chunks, after an interruption and a damaged
-chunk file, equal one uninterrupted `predict` call. Needs `bench/runs/mnist/step13000.pt` and MNIST under ../shared/data.
+chunk file, equal one uninterrupted `predict` call. Needs `bench/runs/mnist/step13000.pt` and MNIST under $HYPERWEIGHTS_DATA.
 
     python bench/check_eval_resume.py
 """
@@ -10,7 +10,7 @@ import torch
 spec = importlib.util.spec_from_file_location("rm", "bench/reproduce_mnist.py"); rm = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(rm)
 from hyperweights.data import mnist
-out = Path("bench/runs/mnist"); data = mnist("../shared/data")
+out = Path("bench/runs/mnist"); data = mnist()
 hnet = rm.load_hypernet(out / "step13000.pt", "cpu")
 thetas = rm.sample_weights(hnet, 20, torch.Generator().manual_seed(8734))
 x, y = data.test

@@ -3,9 +3,9 @@
 shift as before), and compare the validation accuracy and entropy along the way.
 
     python bench/gauge_eps.py --dataset digits --steps 2000
-    python bench/gauge_eps.py --dataset mnist --root ../shared/data --steps 1000 --val_every 250
+    python bench/gauge_eps.py --dataset mnist --root $HYPERWEIGHTS_DATA --steps 1000 --val_every 250
     python bench/gauge_eps.py --summary   # the last validation of every recorded run, per dataset and seed
-    python bench/gauge_eps.py --checkpoint bench/runs/mnist/step13000.pt --root ../shared/data --n_eval 100
+    python bench/gauge_eps.py --checkpoint bench/runs/mnist/step13000.pt --root $HYPERWEIGHTS_DATA --n_eval 100
 
 The last form checks that evaluating a trained checkpoint does not depend on the ε: it gauges the same sampled
 networks both ways and compares their test-set predictions (the gauge never changes a network's function, so

@@ -1,4 +1,4 @@
-"""How much of the entropy estimate does each gauge mode leave to the logit shift? (spec §3, §8 item 3)
+"""How much of the entropy estimate does each gauge mode leave to the logit shift?
 
 A common shift c of a network's ten logit biases changes no prediction. The paper's gauge subtracts the mean of the
 biases, so every shift maps to the same gauge-fixed vector. The authors' code subtracts the *sum*: b ↦ b − Σb, which

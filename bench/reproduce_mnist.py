@@ -1,21 +1,20 @@
-"""Reproduce the MNIST training of Deutsch et al. (spec §5, §6.2, §6.6) and report test-set numbers.
+"""Reproduce the MNIST training of Deutsch et al. and report test-set numbers.
 
 Phase `train` trains the paper's configuration (13,000 steps, seed 8734, checkpoint every 1,000 steps) and
-resumes from `<out>/last.pt` when it exists, so the run can be spread over several sessions.
+resumes from `<out>/last.pt` when it exists, so the run can be spread over several sittings.
 Phase `eval` samples networks from a checkpoint, evaluates each once on the 10,000 test images, forms the
 majority-vote ensembles from those predictions, and writes `bench/results/mnist_repro.json`. It saves the test
 labels in chunks under `<out>/eval_<checkpoint>_n<networks>/` and prints its progress after each; run the same command
 again after an interruption and it resumes from the saved chunks.
 
-    python bench/reproduce_mnist.py train --root ../shared/data --out bench/runs/mnist
-    python bench/reproduce_mnist.py eval  --root ../shared/data --out bench/runs/mnist --n_networks 4000
+    python bench/reproduce_mnist.py train --root $HYPERWEIGHTS_DATA --out bench/runs/mnist
+    python bench/reproduce_mnist.py eval  --root $HYPERWEIGHTS_DATA --out bench/runs/mnist --n_networks 4000
 
-The issue's acceptance numbers are those at step 13,000. The authors' scripts used other checkpoints (spec §5.4,
-§8 item 8): 11,000 for the histograms and ensembles, 18,000 for the adversarial tests. So the spec recommends
-training on to 18,000 (`train --steps 18000` resumes from `last.pt`) and evaluating at each of them, e.g.
+The reported numbers are those at step 13,000. The authors' scripts used other checkpoints: 11,000 for the histograms and ensembles, 18,000 for the adversarial tests. So the run trains
+on to 18,000 (`train --steps 18000` resumes from `last.pt`) and evaluating at each of them, e.g.
 `eval --checkpoint step11000.pt --result bench/results/mnist_repro_step11000.json`.
-`train --gauge code` trains a new run with the authors' sum gauge of the logit biases instead of the paper's mean
-(spec §8 item 3); `bench/RESULTS.md` compares the two.
+`train --gauge code` trains a new run with the authors' sum gauge of the logit biases instead of the paper's mean;
+`bench/RESULTS.md` compares the two.
 """
 import json, platform, time
 from pathlib import Path
@@ -104,7 +103,7 @@ def evaluate(root, out: Path, checkpoint: str, n_networks: int, ensembles: int, 
 
 @call_parse
 def main(phase: str,                       # 'train' or 'eval'
-         root: str = "../shared/data",     # folder holding MNIST/raw
+         root: str = None,     # folder holding MNIST/raw (default $HYPERWEIGHTS_DATA or ~/.cache/hyperweights)
          out: str = "bench/runs/mnist",    # checkpoint folder
          steps: int = 13_000,              # training steps (paper: 13,000)
          seed: int = 8734,                 # seed of a new run (paper: 8734); a resumed run keeps its own

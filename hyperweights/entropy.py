@@ -48,7 +48,7 @@ def kl_entropy(x: torch.Tensor, # samples `[N, D]`
 
 # %% ../nbs/03_entropy.ipynb #8f9c068d
 def weight_entropy(x: torch.Tensor, # gauge-fixed weights `[N, P]`
-                   d: int = 300, # dimension in the estimator: dim z by default (spec §8 item 2)
+                   d: int = 300, # dimension in the estimator: dim z by default
                    metric: str = "l1", # 'l1' as in the authors' code, 'l2' as in the papers' text
                    k: int = 1, # k-th nearest neighbour
                    eps: float = 1e-8, # added to each distance inside the log

@@ -18,7 +18,7 @@ __all__ = ['NOISES', 'MLP', 'HyperNetConfig', 'paper_config', 'default_config', 
 
 # %% ../nbs/04_hypernet.ipynb #4d153ec4
 class MLP(nn.Sequential):
-    "Linear (no bias) → LeakyReLU → BatchNorm for each hidden width, then a bare Linear (spec §2.2)."
+    "Linear (no bias) → LeakyReLU → BatchNorm for each hidden width, then a bare Linear."
     def __init__(self, widths: list[int], leak: float = 0.05, bn_momentum: float = 0.02, bn_eps: float = 1e-7,
                  init_scale: float = 0.1):
         layers = []
@@ -52,7 +52,7 @@ class HyperNetConfig:
         if self.noise not in NOISES: raise ValueError(f"Unknown noise {self.noise!r}; choose one of {NOISES}.")
 
 def paper_config() -> HyperNetConfig:
-    "The MNIST hypernetwork of P1 (spec §2): W1 15-40-40-26, W2 and W3 15-100-100-*, W4 15-60-60-90."
+    "The MNIST hypernetwork of arXiv:1801.01952: W1 15-40-40-26, W2 and W3 15-100-100-*, W4 15-60-60-90."
     return HyperNetConfig(generator_hidden=((40, 40), (100, 100), (100, 100), (60, 60)))
 
 def default_config(spec: TargetSpec) -> HyperNetConfig:

@@ -95,7 +95,7 @@ def _layer_output_shape(i: int, layer: Layer, shape: tuple[int, ...]) -> tuple[i
 
 # %% ../nbs/01_targets.ipynb #33f583ea
 def mnist_net() -> TargetSpec:
-    "The papers' MNIST target: 20,018 weights (spec §1.1)."
+    "The papers' MNIST target: 20,018 weights."
     return TargetSpec("mnist", (1, 28, 28), (
         Layer("conv", 1, 32, kernel_size=5, padding=2, pool=2),
         Layer("conv", 32, 16, kernel_size=5, padding=2, pool=2),
@@ -104,7 +104,7 @@ def mnist_net() -> TargetSpec:
 
 # %% ../nbs/01_targets.ipynb #95b76568
 def lenet_cifar(num_classes: int = 10) -> TargetSpec:
-    "The CIFAR LeNet of P2 with VALID convolutions: 62,006 weights for 10 classes (spec §6.8)."
+    "The CIFAR LeNet of arXiv:1905.02898 with VALID convolutions: 62,006 weights for 10 classes."
     return TargetSpec(f"lenet_cifar{num_classes}", (3, 32, 32), (
         Layer("conv", 3, 6, kernel_size=5, pool=2),
         Layer("conv", 6, 16, kernel_size=5, pool=2),

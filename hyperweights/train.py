@@ -31,7 +31,7 @@ __all__ = ['CHECKPOINT_FORMAT', 'TARGET_CHUNK', 'TRAINER_KEYS', 'TrainConfig', '
 # %% ../nbs/05_train.ipynb #db862d93
 @dataclass
 class TrainConfig:
-    "The training protocol; defaults are the papers' MNIST values (spec §5)."
+    "The training protocol; defaults are the papers' MNIST values."
     steps: int = 13_000          # training steps
     lam: float = 1e3             # λ, the weight of the cross-entropy
     lam_rate: float = 1.0        # λ is multiplied by this before every step (1.0: constant λ)
