@@ -26,7 +26,8 @@ from hyperweights.data import load_dataset
 from hyperweights.gauge import gauge_fix
 from hyperweights.hypernet import HyperNetwork
 from hyperweights.cli import TARGETS
-from hyperweights.train import load_checkpoint, load_hypernet, predict, majority_vote
+from hyperweights.evaluate import predict, majority_vote
+from hyperweights.train import load_checkpoint, load_hypernet
 
 def run(data, dataset: str, steps: int, val_every: int, seed: int, eps: float | None) -> list[dict]:
     "Validation history of one run whose gauge uses `eps` (None: the exact paper gauge)."

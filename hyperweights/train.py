@@ -287,11 +287,11 @@ class Trainer:
     def from_checkpoint(cls, checkpoint, data: ImageData | None = None, root=None, device="cpu", **overrides) -> "Trainer":
         "Rebuild a trainer from a checkpoint (a path, or the dict `load_checkpoint` returned); `data` defaults to its dataset."
         state = checkpoint if isinstance(checkpoint, dict) else load_checkpoint(checkpoint)
-        data = data or load_dataset(state["dataset"], root=root, device=device)
-        with _restoring("a trainer"):
+        with _restoring("a trainer"):  # a broken checkpoint fails here, before any data are loaded
             missing = [k for k in TRAINER_KEYS if k not in state]
             if missing: raise KeyError(", ".join(missing))
             hnet, stored = _hypernet_from_state(state), TrainConfig(**state["train_config"])
+        data = data or load_dataset(state["dataset"], root=root, device=device)
         trainer = cls(hnet, data, replace(stored, **overrides))  # bad overrides or data are the caller's errors
         with _restoring("a trainer"): trainer.load_state_dict(state)
         return trainer
