@@ -15,21 +15,27 @@ from pathlib import Path
 import torch
 from fastcore.script import call_parse
 
-from .data import load_dataset
+from .data import DATASETS, load_dataset
 from .targets import TargetSpec, mnist_net, digits_net, lenet_cifar, spec_to_dict, spec_from_dict
 from .gauge import GAUGE_MODES
 from .hypernet import HyperNetwork, sample_weights
 from .evaluate import predict, ensemble_metrics
+from .baselines import conventional
+from .ensembles import (SYNTHETIC_FOREIGN, member_metrics, group_metrics, uncertainty_scores, ood_metrics,
+                                    foreign_images, member_probabilities, ensemble_curve, reliability_counts,
+                                    plot_member_accuracy, plot_ensemble_curves, plot_reliability)
 from .train import (Trainer, TrainConfig, load_hypernet, load_checkpoint, plot_history, atomic_save,
                                 load_tagged, CheckpointError, NonFiniteLossError)
 
 # %% auto #0
-__all__ = ['TARGETS', 'DEFAULT_STEPS', 'SAMPLES_FORMAT', 'USER_ERRORS', 'resolve_device', 'check_positive', 'writable_folder',
-           'train', 'sample', 'load_samples', 'hyperweights_train', 'hyperweights_sample']
+__all__ = ['TARGETS', 'DEFAULT_STEPS', 'DEFAULT_LAM', 'SAMPLES_FORMAT', 'EVAL_FIGURES', 'USER_ERRORS', 'resolve_device',
+           'check_positive', 'writable_folder', 'train', 'sample', 'load_samples', 'evaluate_checkpoint',
+           'hyperweights_train', 'hyperweights_sample', 'hyperweights_eval']
 
 # %% ../nbs/90_cli.ipynb #d54d9392
 TARGETS = {"digits": digits_net, "mnist": mnist_net, "cifar10": lambda: lenet_cifar(10), "cifar100": lambda: lenet_cifar(100)}
 DEFAULT_STEPS = {"digits": 2000}
+DEFAULT_LAM = {"digits": 3e3}  # chosen by bench/digits_lambda.py (see bench/RESULTS.md); the papers' 1e3 elsewhere
 
 def resolve_device(device: str) -> str:
     "'auto' becomes 'cuda' when a GPU is available, else 'cpu'; any other name must be a device this machine has."
@@ -77,10 +83,18 @@ def _refuse_existing_run(out: Path, overwrite: bool):
         raise FileExistsError(f"{out} already holds a run's checkpoints ({', '.join(existing[:3])}); pass --resume to "
                               f"continue it, --overwrite to replace it, or another --out.")
 
+def _conventional_baseline(trainer: Trainer, data, n: int, progress: bool) -> dict:
+    "Test metrics of n networks trained conventionally with the images a generated network saw (steps × images_per_net)."
+    nets = conventional(trainer.hnet.spec, data, n, trainer.step, trainer.config.images_per_net, trainer.config.seed,
+                        progress=progress)
+    x, y = data.test
+    return {"networks": n, "seconds": nets.seconds, "images_per_network": trainer.step * trainer.config.images_per_net,
+            **ensemble_metrics(predict(trainer.hnet.spec, nets.weights, x), y)}
+
 def train(dataset: str = "digits", # one of `TARGETS`
           root=None, # data folder for mnist/cifar
           steps: int | None = None, # training steps; None: 2,000 for digits, else 13,000
-          lam: float = 1e3, # λ, the weight of the cross-entropy
+          lam: float | None = None, # λ, the weight of the cross-entropy; None: `DEFAULT_LAM` of the dataset, else 1e3
           seed: int = 0, # seed of a new run
           out=None, # output folder; None: runs/<dataset>
           resume: bool = False, # continue from out/last.pt
@@ -90,11 +104,14 @@ def train(dataset: str = "digits", # one of `TARGETS`
           progress: bool = True, # show a progress bar
           download: bool = False, # let torchvision download a missing dataset
           overwrite: bool = False, # start a new run in `out`, deleting another run's checkpoints there
+          baseline: int = 10, # conventionally trained networks to score beside the sampled ones (0: none)
          ) -> dict:
     "Train (or resume) a hypernetwork, save checkpoints and a figure in `out`, and return test-set metrics."
     if dataset not in TARGETS: raise ValueError(f"Unknown dataset {dataset!r}; choose one of {', '.join(TARGETS)}.")
     steps = DEFAULT_STEPS.get(dataset, 13_000) if steps is None else steps
     check_positive(steps=steps, n_eval=n_eval)  # every check that needs no data comes before the data are loaded
+    if baseline < 0: raise ValueError(f"baseline={baseline}: it must be 0 (no baseline) or more.")
+    lam = DEFAULT_LAM.get(dataset, 1e3) if lam is None else lam
     device, out = resolve_device(device), writable_folder(Path("runs") / dataset if out is None else out)
     if resume:
         state = load_checkpoint(out / "last.pt")
@@ -112,13 +129,19 @@ def train(dataset: str = "digits", # one of `TARGETS`
         torch.manual_seed(seed)
         trainer = Trainer(HyperNetwork(TARGETS[dataset]()), data, config)
         for old in _run_checkpoints(out): old.unlink()  # --overwrite: no checkpoint of the old run may stay beside the new
+    per_net = trainer.config.images_per_net
+    if baseline * per_net > len(data.train[1]):
+        raise ValueError(f"baseline={baseline} networks × {per_net} images need {baseline * per_net} distinct training "
+                         f"images per step; {dataset} has {len(data.train[1])}. Lower --baseline.")
     started = time.time()
     trainer.fit(out, progress=progress)
     fig = plot_history(trainer.history, f"{dataset}, λ={trainer.config.lam:g}, seed {trainer.config.seed}")
     fig.savefig(out / "training_curve.png", dpi=110)
     thetas = sample_weights(trainer.hnet, n_eval, torch.Generator().manual_seed(seed))
     metrics = ensemble_metrics(predict(trainer.hnet.spec, thetas, data.test[0]), data.test[1])
-    return {"steps": trainer.step, "seconds": time.time() - started, "checkpoint": str(out / "last.pt"), **metrics}
+    result = {"steps": trainer.step, "seconds": time.time() - started, "checkpoint": str(out / "last.pt"), **metrics}
+    if baseline: result["baseline"] = _conventional_baseline(trainer, data, baseline, progress)
+    return result
 
 # %% ../nbs/90_cli.ipynb #7660646d
 SAMPLES_FORMAT = "hyperweights-samples"
@@ -148,6 +171,82 @@ def load_samples(path) -> tuple[TargetSpec, torch.Tensor]:
     state = load_tagged(path, SAMPLES_FORMAT, "samples file", "Write one with hyperweights_sample.")
     return spec_from_dict(state["spec"]), state["weights"]
 
+# %% ../nbs/90_cli.ipynb #9e000002
+EVAL_FIGURES = ("member_accuracy.png", "ensemble_size.png", "reliability.png")
+
+def _check_eval_options(n: int, ensemble: int | None, ood: str | None):
+    "Refuse counts and foreign-image names that cannot work, before anything is loaded."
+    check_positive(n=n, **({} if ensemble is None else {"ensemble": ensemble}))
+    if ensemble is not None and ensemble > n:
+        raise ValueError(f"ensemble={ensemble} is more than the n={n} networks sampled; lower --ensemble or raise --n.")
+    if ood is not None and ood not in SYNTHETIC_FOREIGN and ood not in DATASETS:
+        raise ValueError(f"Unknown --ood {ood!r}; choose one of {', '.join(SYNTHETIC_FOREIGN)} or a dataset: {', '.join(DATASETS)}.")
+
+def _eval_figures(spec, thetas: torch.Tensor, pred: dict, x: torch.Tensor, y: torch.Tensor, out: Path, title: str):
+    "Write `EVAL_FIGURES` into `out`."
+    import matplotlib.pyplot as plt
+    k = min(len(thetas), 200)  # the size curve holds [k, n, C] probabilities
+    curve = ensemble_curve(member_probabilities(spec, thetas[:k], x), y, [m for m in (1, 2, 3, 5, 10, 20, 50, 100, 200) if m <= k])
+    figures = [plot_member_accuracy({title: member_metrics(pred)["acc"]}, f"{len(thetas)} sampled networks"),
+               plot_ensemble_curves({title: curve}, "test split"),
+               plot_reliability({"one network": pred["member_bins"][0], **reliability_counts(pred, y)}, title)]
+    out.mkdir(parents=True, exist_ok=True)
+    for fig, name in zip(figures, EVAL_FIGURES):
+        fig.savefig(out / name, dpi=110, bbox_inches="tight"); plt.close(fig)
+
+def _mean(metrics: dict[str, torch.Tensor]) -> dict[str, float]:
+    "Means over members or ensembles, NaN-free where a metric is undefined (one member has no pairs)."
+    return {k: v.double().nanmean().item() for k, v in metrics.items()}
+
+def evaluate_checkpoint(checkpoint, # a checkpoint written by `train`
+                        n: int = 200, # networks to sample
+                        ensemble: int | None = None, # members per ensemble (disjoint); None: one ensemble of all n
+                        ood: str | None = None, # foreign images: 'noise', 'inverted', 'rotated' or a dataset name
+                        out=None, # folder for the figures; None: eval/ beside the checkpoint
+                        seed: int = 0, # seed of the noise z
+                        root=None, # data folder of the checkpoint's dataset
+                        ood_root=None, # data folder of a foreign dataset; None: its usual places
+                        device: str = "auto", # 'cpu', 'cuda', 'cuda:N' or 'auto'
+                        download: bool = False, # let torchvision download missing datasets
+                        progress: bool = False, # show a progress bar over the networks
+                       ) -> dict:
+    "Member, ensemble and (with `ood`) out-of-distribution metrics of n networks sampled from `checkpoint`; writes figures."
+    _check_eval_options(n, ensemble, ood)
+    device = resolve_device(device)
+    out = writable_folder(Path(checkpoint).parent / "eval" if out is None else out)
+    state = load_checkpoint(checkpoint)
+    hnet = load_hypernet(state, device)
+    data = load_dataset(state["dataset"], root=root, download=download, device=device)
+    x, y = data.test
+    foreign = None if ood is None else foreign_images(ood, x, ood_root, download)  # a wrong shape stops here
+    thetas = sample_weights(hnet, n, torch.Generator().manual_seed(seed))
+    m = n if ensemble is None else ensemble
+    groups = torch.arange(n // m * m, device=device).view(-1, m)
+    pred = predict(hnet.spec, thetas, x, y=y, groups=groups, progress=progress)
+    result = {"dataset": state["dataset"], "n": n, "ensembles": len(groups), "ensemble_size": m,
+              "members": _mean(member_metrics(pred)), "ensemble": _mean(group_metrics(pred, y)), "out": str(out)}
+    if foreign is not None:
+        scores_out = uncertainty_scores(predict(hnet.spec, thetas, foreign, groups=groups, progress=progress))
+        result["ood"] = {"name": ood, **_mean(ood_metrics(uncertainty_scores(pred), scores_out))}
+    _eval_figures(hnet.spec, thetas, pred, x, y, out, f"{state['dataset']}, λ={state['train_config']['lam']:g}")
+    return result
+
+def _eval_report(result: dict) -> str:
+    "The table `hyperweights_eval` prints."
+    mem, ens = result["members"], result["ensemble"]
+    lines = [f"{result['dataset']} test split: {result['n']} sampled networks, {result['ensembles']} ensemble(s) of "
+             f"{result['ensemble_size']}",
+             f"members:   accuracy {mem['acc']:.4f}, NLL {mem['nll']:.4f}, Brier {mem['brier']:.4f}, ECE {mem['ece']:.4f}",
+             f"ensembles: majority vote {ens['acc_majority']:.4f}, mean probability {ens['acc_mean_prob']:.4f}, "
+             f"most confident {ens['acc_most_confident']:.4f}; NLL {ens['nll']:.4f}, Brier {ens['brier']:.4f}, "
+             f"ECE {ens['ece']:.4f}; disagreement {ens['disagreement']:.4f}, mutual information {ens['mutual_information']:.4f}"]
+    if "ood" in result:
+        o, scores = result["ood"], ("max_prob", "predictive_entropy", "mutual_information")
+        lines.append(f"foreign images ({o['name']}): AUROC " + ", ".join(f"{s} {o['auroc_' + s]:.4f}" for s in scores)
+                     + "; FPR at 95% TPR " + ", ".join(f"{s} {o['fpr95_' + s]:.4f}" for s in scores))
+    lines.append(f"figures: {', '.join(EVAL_FIGURES)} in {result['out']}")
+    return "\n".join(lines)
+
 # %% ../nbs/90_cli.ipynb #5bdfae8f
 def _report(metrics: dict) -> str:
     "A short human-readable summary of individual and ensemble accuracy."
@@ -172,7 +271,7 @@ def hyperweights_train(
     dataset: str = "digits", # digits (embedded, no download), mnist, cifar10 or cifar100
     root: str = None,        # data folder for mnist/cifar (default $HYPERWEIGHTS_DATA or ~/.cache/hyperweights)
     steps: int = None,       # training steps (default 2,000 for digits, else the paper's 13,000)
-    lam: float = 1e3,        # λ, the weight of the cross-entropy against the entropy term
+    lam: float = None,       # λ, the weight of the cross-entropy against the entropy term (default 3e3 for digits, else 1e3)
     seed: int = 0,           # random seed for initialisation, noise and data order
     out: str = None,         # output folder for checkpoints and the training-curve figure (default runs/DATASET)
     resume: bool = False,    # continue the run in OUT from OUT/last.pt
@@ -180,13 +279,18 @@ def hyperweights_train(
     device: str = "auto",    # 'cpu', 'cuda', 'cuda:N' or 'auto'
     n_eval: int = 200,       # networks sampled for the final test-set report
     download: bool = False,  # let torchvision download a missing mnist/cifar into ROOT (needs internet)
+    baseline: int = 10,      # networks trained conventionally, on as many images each, to compare with (0: none)
 ):
     "Train a hypernetwork, then report the test accuracy of sampled networks and of their ensemble."
     with _user_errors("hyperweights_train"):
         result = train(dataset, root, steps, lam, seed, out, resume, device, None, n_eval, download=download,
-                       overwrite=overwrite)
+                       overwrite=overwrite, baseline=baseline)
     print(f"trained {result['steps']} steps in {result['seconds']:.0f} s; checkpoint {result['checkpoint']}")
     print(f"test accuracy of {n_eval} sampled networks on {dataset}:\n{_report(result)}")
+    if baseline:
+        base = result["baseline"]
+        print(f"for comparison, {base['networks']} networks trained conventionally (Adam, {base['images_per_network']:,} "
+              f"images each, as a generated network saw; {base['seconds']:.0f} s):\n{_report(base)}")
 
 @call_parse
 def hyperweights_sample(
@@ -205,3 +309,23 @@ def hyperweights_sample(
     print(f"wrote {n} networks to {result['out']}")
     print("test accuracy of each network:", " ".join(f"{a:.4f}" for a in result["accuracies"]))
     print(_report(result))
+
+# %% ../nbs/90_cli.ipynb #9e000010
+@call_parse
+def hyperweights_eval(
+    checkpoint: str,        # a checkpoint written by hyperweights_train
+    n: int = 200,           # networks to sample
+    ensemble: int = None,   # members per ensemble, disjoint (default all N: one ensemble); N=4000 ENSEMBLE=200 is the paper's
+    ood: str = None,        # foreign images: noise, inverted, rotated, or a dataset (fashion_mnist for mnist)
+    out: str = None,        # folder for the figures (default eval/ beside the checkpoint)
+    seed: int = 0,          # seed of the noise z
+    root: str = None,       # data folder for the checkpoint's dataset (not needed for digits)
+    ood_root: str = None,   # data folder of the foreign dataset (default: its usual places)
+    device: str = "auto",   # 'cpu', 'cuda', 'cuda:N' or 'auto'
+    download: bool = False, # let torchvision download missing datasets (needs internet)
+):
+    "Sample networks from a checkpoint and print member, ensemble and out-of-distribution metrics; write figures."
+    with _user_errors("hyperweights_eval"):
+        result = evaluate_checkpoint(checkpoint, n, ensemble, ood, out, seed, root, ood_root, device, download,
+                                     progress=True)
+    print(_eval_report(result))

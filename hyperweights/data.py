@@ -5,14 +5,16 @@
 # %% ../nbs/00_data.ipynb #56c8d601
 from __future__ import annotations
 import os
+import gzip
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 # %% auto #0
-__all__ = ['MNIST_FILES', 'DATASETS', 'ImageData', 'digits', 'DatasetNotFoundError', 'default_root', 'mnist', 'cifar10',
-           'cifar100', 'load_dataset', 'DistinctBatches']
+__all__ = ['MNIST_FILES', 'FASHION_MNIST_FOLDERS', 'DATASETS', 'ImageData', 'digits', 'DatasetNotFoundError', 'default_root',
+           'mnist', 'fashion_mnist', 'cifar10', 'cifar100', 'load_dataset', 'DistinctBatches']
 
 # %% ../nbs/00_data.ipynb #be420cef
 @dataclass(frozen=True)
@@ -111,6 +113,44 @@ def mnist(root=None,           # folder holding `MNIST/raw/` (torchvision's layo
     (x, y), test = [(ds.data.float().div(255).unsqueeze(1), ds.targets.long()) for ds in splits]
     return ImageData("mnist", (x[n_val:], y[n_val:]), (x[:n_val], y[:n_val]), test, 10).to(device)
 
+# %% ../nbs/00_data.ipynb #0fa50002
+FASHION_MNIST_FOLDERS = (Path("/usr/share/datasets/fashion-mnist"),)  # where Debian's dataset-fashion-mnist installs it
+
+def _read_idx(path: Path) -> torch.Tensor:
+    "The tensor in an IDX file (MNIST's format), plain or gzipped, read by torchvision's MNIST reader."
+    from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
+    if path.suffix != ".gz": return read_sn3_pascalvincent_tensor(str(path), strict=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / path.stem
+        plain.write_bytes(gzip.decompress(path.read_bytes()))
+        return read_sn3_pascalvincent_tensor(str(plain), strict=False)
+
+def _idx_folder(candidates: list[Path]) -> Path | None:
+    "The first folder that holds all four MNIST-named IDX files, plain or gzipped."
+    has = lambda folder, name: (folder / name).exists() or (folder / f"{name}.gz").exists()
+    return next((f for f in candidates if all(has(f, name) for name in MNIST_FILES)), None)
+
+def fashion_mnist(root=None, # folder with the four IDX files (plain or .gz), or with `FashionMNIST/raw/`
+                  download: bool = False, # fetch the files with torchvision into `root` if they are missing
+                  device="cpu", # where the tensors live
+                  n_val: int = 5000, # the first `n_val` training images become the validation split
+                 ) -> ImageData:
+    "Fashion-MNIST split like MNIST: 55,000 train / 5,000 validation / 10,000 test, pixels in [0,1]."
+    roots = [Path(root)] if root else [default_root(), *FASHION_MNIST_FOLDERS]
+    folder = _idx_folder([p for r in roots for p in (r, r / "FashionMNIST" / "raw")])
+    if folder is None and download:
+        from torchvision.datasets import FashionMNIST
+        _fetch(FashionMNIST, "Fashion-MNIST", root=str(roots[0]), download=True)
+        folder = roots[0] / "FashionMNIST" / "raw"
+    if folder is None:
+        raise DatasetNotFoundError(f"Fashion-MNIST's IDX files ({', '.join(MNIST_FILES)}, plain or .gz) are in none "
+                                   f"of {', '.join(map(str, roots))}; install Debian's dataset-fashion-mnist, pass "
+                                   "root=<folder with them>, or download=True.")
+    find = lambda name: folder / name if (folder / name).exists() else folder / f"{name}.gz"
+    images, labels = [_read_idx(find(name)) for name in MNIST_FILES[0::2]], [_read_idx(find(name)) for name in MNIST_FILES[1::2]]
+    (x, y), test = [(i.float().div(255).unsqueeze(1), l.long()) for i, l in zip(images, labels)]
+    return ImageData("fashion_mnist", (x[n_val:], y[n_val:]), (x[:n_val], y[:n_val]), test, 10).to(device)
+
 # %% ../nbs/00_data.ipynb #ca27305e
 def _read_image_folder(folder: Path, num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
     "All images of an `ImageFolder` tree as `[n, C, H, W]` floats in [0,1] and their class indices."
@@ -154,9 +194,9 @@ def cifar100(root=None, # torchvision's CIFAR-100 root, or an ImageFolder tree w
     return _cifar("cifar100", "CIFAR100", "cifar-100-python", 100, root, download, device, n_val)
 
 # %% ../nbs/00_data.ipynb #442c7f36
-DATASETS = {"digits": digits, "mnist": mnist, "cifar10": cifar10, "cifar100": cifar100}
+DATASETS = {"digits": digits, "mnist": mnist, "fashion_mnist": fashion_mnist, "cifar10": cifar10, "cifar100": cifar100}
 
-def load_dataset(name: str, # one of `DATASETS`: 'digits', 'mnist', 'cifar10', 'cifar100'
+def load_dataset(name: str, # one of `DATASETS`: 'digits', 'mnist', 'fashion_mnist', 'cifar10', 'cifar100'
                  root=None, # data folder for the datasets on disk (ignored by 'digits')
                  download: bool = False, # let torchvision download missing files
                  device="cpu", # where the tensors live

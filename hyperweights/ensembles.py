@@ -9,11 +9,16 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .evaluate import calibration_counts, vote_counts
+from .data import DATASETS, ImageData, load_dataset
+from .targets import TargetSpec, forward
+from .evaluate import _chunk_shape, calibration_counts, vote_counts, predict
+from .baselines import Baseline
 
 # %% auto #0
-__all__ = ['OOD_SIGNS', 'expected_calibration_error', 'pairwise_disagreement', 'member_metrics', 'uncertainty_scores',
-           'group_metrics', 'auroc', 'fpr_at_tpr', 'ood_metrics', 'plot_reliability']
+__all__ = ['OOD_SIGNS', 'SYNTHETIC_FOREIGN', 'expected_calibration_error', 'pairwise_disagreement', 'member_metrics',
+           'uncertainty_scores', 'group_metrics', 'auroc', 'fpr_at_tpr', 'ood_metrics', 'foreign_images',
+           'reliability_counts', 'plot_reliability', 'member_probabilities', 'ensemble_curve', 'compare_methods',
+           'plot_member_accuracy', 'plot_ensemble_curves']
 
 # %% ../nbs/06_ensembles.ipynb #a49b8b7d
 def expected_calibration_error(counts: torch.Tensor, # calibration counts `[..., 3, bins]` from `calibration_counts`
@@ -81,7 +86,7 @@ def group_metrics(pred: dict[str, torch.Tensor], # what `predict` returned
             "nll": -p_true.clamp_min(torch.finfo(torch.float32).tiny).log().double().mean(-1),
             "brier": (mean_probs - F.one_hot(y, num_classes)).pow(2).sum(-1).double().mean(-1),
             "ece": expected_calibration_error(calibration_counts(mean_probs, y)),
-            "disagreement": pairwise_disagreement(votes),
+            "disagreement": pairwise_disagreement(votes) if groups.shape[1] > 1 else mean_probs.new_full((len(groups),), math.nan).double(),
             "predictive_entropy": scores["predictive_entropy"].double().mean(-1),
             "expected_entropy": (scores["predictive_entropy"] - scores["mutual_information"]).double().mean(-1),
             "mutual_information": scores["mutual_information"].double().mean(-1)}
@@ -136,20 +141,50 @@ def ood_metrics(scores_in: dict[str, torch.Tensor], # `uncertainty_scores` `[G, 
         metrics[f"fpr{round(100 * tpr)}_{name}"] = torch.tensor(fprs, dtype=torch.float64)
     return metrics
 
+# %% ../nbs/06_ensembles.ipynb #6e000021
+SYNTHETIC_FOREIGN = ("noise", "inverted", "rotated")
+
+def foreign_images(name: str, # 'noise', 'inverted', 'rotated', or a dataset name of `DATASETS` (its test images)
+                   x: torch.Tensor, # in-distribution test images `[n, C, H, W]`, the shape to match
+                   root=None, # data folder of a foreign dataset on disk; None: its usual places
+                   download: bool = False, # let torchvision download a missing foreign dataset
+                   seed: int = 0, # seed of the noise
+                  ) -> torch.Tensor:
+    "Foreign images for out-of-distribution tests, on the device of `x`: made from `x`, or another dataset's test split."
+    if name == "noise": return torch.rand(x.shape, generator=torch.Generator().manual_seed(seed)).to(x.device)
+    if name == "inverted": return 1 - x
+    if name == "rotated":
+        if x.shape[-1] != x.shape[-2]: raise ValueError(f"rotated foreign images need square images; got {list(x.shape[1:])}.")
+        return torch.rot90(x, 1, dims=(-2, -1))
+    if name not in DATASETS:
+        raise ValueError(f"Unknown foreign images {name!r}; choose one of {', '.join(SYNTHETIC_FOREIGN)} or a dataset: "
+                         f"{', '.join(DATASETS)}.")
+    images = load_dataset(name, root=root, download=download, device=x.device).test[0]
+    if images.shape[1:] != x.shape[1:]:
+        raise ValueError(f"{name} images are {list(images.shape[1:])}, but the networks take {list(x.shape[1:])}; "
+                         f"pick foreign images of the same shape.")
+    return images
+
 # %% ../nbs/06_ensembles.ipynb #8c6ac680
-def plot_reliability(pred: dict[str, torch.Tensor], # what `predict(..., y=y)` returned
-                     y: torch.Tensor, # true labels `[n]`
+def reliability_counts(pred: dict[str, torch.Tensor], # what `predict(..., y=y)` returned
+                       y: torch.Tensor, # true labels `[n]`
+                      ) -> dict[str, torch.Tensor]:
+    "Calibration counts `[3, bins]` of all members of `pred` pooled, and of all its mean-probability ensembles pooled."
+    _require(pred, ("member_bins", "groups", "group_prob_sum"), "reliability_counts", " (call predict with y=)")
+    return {"members": pred["member_bins"].sum(0),
+            "ensembles": calibration_counts(pred["group_prob_sum"] / pred["groups"].shape[1], y).sum(0)}
+
+def plot_reliability(curves: dict[str, torch.Tensor], # name -> calibration counts `[3, bins]`, e.g. `reliability_counts`
                      title: str = "", # figure title
                     ):
-    "A matplotlib reliability diagram of the pooled members and the pooled mean-probability ensembles of `pred`."
+    "A matplotlib reliability diagram with one curve per entry of `curves`, each labelled with its ECE."
     import matplotlib.pyplot as plt
     import seaborn as sns
-    _require(pred, ("member_bins", "groups", "group_prob_sum"), "plot_reliability", " (call predict with y=)")
-    pooled = {"members": pred["member_bins"].sum(0),
-              "ensembles": calibration_counts(pred["group_prob_sum"] / pred["groups"].shape[1], y).sum(0)}
     fig, ax = plt.subplots(figsize=(4.8, 4.4))
     ax.plot([0, 1], [0, 1], ":", color="grey", label="calibrated")
-    for name, counts in pooled.items():
+    for name, counts in curves.items():
+        if counts.dim() != 2 or counts.shape[0] != 3:
+            raise ValueError(f"plot_reliability needs calibration counts [3, bins] per curve; {name!r} has shape {list(counts.shape)}.")
         images, confidence, correct = counts.cpu()
         seen = images > 0
         label = f"{name} (ECE {expected_calibration_error(counts).item():.3f})"
@@ -157,4 +192,100 @@ def plot_reliability(pred: dict[str, torch.Tensor], # what `predict(..., y=y)` r
                      label=label)
     ax.set(xlabel="mean top-label probability in bin", ylabel="accuracy in bin", xlim=(0, 1.02), ylim=(0, 1.02),
            title=title)
+    return fig
+
+# %% ../nbs/06_ensembles.ipynb #6e000002
+@torch.no_grad()
+def member_probabilities(spec: TargetSpec, # the target network
+                         thetas: torch.Tensor, # flat weights `[K, P]` of K networks
+                         x: torch.Tensor, # n shared images
+                         budget: int | None = None, # network-images per forward call; None: `EVAL_BUDGET` of the device
+                         conv_impl: str | None = None, # batched conv implementation; None picks the device default
+                        ) -> torch.Tensor:
+    "The softmax probabilities `[K, n, C]` (float32) of K networks on n shared images, computed in chunks."
+    nets, images = _chunk_shape(len(thetas), len(x), x.device.type, budget, None)
+    return torch.cat([torch.cat([forward(spec, thetas[i:i + nets], x[j:j + images], conv_impl).softmax(-1)
+                                 for j in range(0, len(x), images)], 1) for i in range(0, len(thetas), nets)])
+
+def ensemble_curve(probs: torch.Tensor, # member probabilities `[K, n, C]`
+                   y: torch.Tensor, # true labels `[n]`
+                   sizes: list[int], # ensemble sizes m, each at most K
+                  ) -> dict[str, torch.Tensor]:
+    "Per size m: the mean over the K // m disjoint ensembles of the first networks of vote and mean-prob accuracy, NLL and ECE."
+    k, n, c = probs.shape
+    if y.shape != (n,): raise ValueError(f"ensemble_curve needs one label per image: {n}; got {list(y.shape)}.")
+    if not sizes or min(sizes) < 1 or max(sizes) > k:
+        raise ValueError(f"ensemble_curve needs sizes between 1 and the {k} networks; got {list(sizes)}.")
+    rows = {key: [] for key in ("size", "acc_majority", "acc_mean_prob", "nll", "ece")}
+    for m in sizes:
+        members = probs[:k // m * m].view(k // m, m, n, c)
+        mean = members.mean(1)  # [G, n, C]
+        labels = members.argmax(-1).transpose(1, 2)  # [G, n, m]
+        votes = torch.zeros_like(mean).scatter_add_(-1, labels, torch.ones_like(labels, dtype=mean.dtype))
+        p_true = mean.gather(-1, y.expand(len(mean), -1).unsqueeze(-1)).squeeze(-1)
+        for key, value in (("size", m), ("acc_majority", (votes.argmax(-1) == y).double().mean()),
+                           ("acc_mean_prob", (mean.argmax(-1) == y).double().mean()),
+                           ("nll", -p_true.clamp_min(torch.finfo(torch.float32).tiny).log().double().mean()),
+                           ("ece", expected_calibration_error(calibration_counts(mean, y)).mean())):
+            rows[key].append(float(value))
+    return {key: torch.tensor(values, dtype=torch.float64) for key, values in rows.items()}
+
+# %% ../nbs/06_ensembles.ipynb #6e000006
+def compare_methods(spec: TargetSpec, # the target network
+                    data: ImageData, # scored on `data.test`
+                    methods: list[Baseline], # the rows: networks and training cost of each method
+                    ensemble: int | None = None, # members per ensemble (disjoint, first networks first); None: all
+                    foreign: dict[str, torch.Tensor] | None = None, # named foreign image sets for an AUROC column each
+                    budget: int | None = None, # network-images per forward call; None: `EVAL_BUDGET` of the device
+                   ) -> list[dict]:
+    "One row per method: member and ensemble metrics on the test split, OOD AUROCs, and the training cost."
+    x, y = data.test
+    rows = []
+    for method in methods:
+        k = len(method.weights)
+        m = k if ensemble is None else ensemble
+        if not 1 <= m <= k: raise ValueError(f"compare_methods: {method.name!r} has {k} networks, too few for ensembles of {m}.")
+        groups = torch.arange(k // m * m, device=x.device).view(-1, m)
+        pred = predict(spec, method.weights, x, budget, y=y, groups=groups)
+        members, ensembles = member_metrics(pred), group_metrics(pred, y)
+        row = {"method": method.name, "ensembles": f"{len(groups)} × {m}", "members acc": members["acc"].mean().item(),
+               "members std": members["acc"].std().item() if k > 1 else 0.0,
+               **{name: ensembles[key].mean().item() for name, key in (("vote acc", "acc_majority"),
+                  ("mean-prob acc", "acc_mean_prob"), ("NLL", "nll"), ("Brier", "brier"), ("ECE", "ece"))}}
+        for name, images in (foreign or {}).items():
+            scores_out = uncertainty_scores(predict(spec, method.weights, images, budget, groups=groups))
+            row[f"AUROC {name}"] = ood_metrics(uncertainty_scores(pred), scores_out)["auroc_predictive_entropy"].mean().item()
+        rows.append({**row, "train s": method.seconds, "image passes": method.image_passes})
+    return rows
+
+# %% ../nbs/06_ensembles.ipynb #6e000012
+def plot_member_accuracy(accuracies: dict[str, torch.Tensor], # name -> accuracies `[K]` of that method's members
+                         title: str = "", # figure title
+                         binwidth: float | None = None, # histogram bin width; None: seaborn's choice
+                        ):
+    "Overlaid histograms (share of each method's members per bin) of members' test accuracies."
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import seaborn as sns
+    frame = pd.DataFrame([(name, a) for name, accs in accuracies.items() for a in accs.tolist()], columns=["method", "accuracy"])
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    sns.histplot(frame, x="accuracy", hue="method", stat="percent", common_norm=False, element="step",
+                 binwidth=binwidth, ax=ax)
+    ax.set(xlabel="test accuracy of a member", ylabel="% of the method's members", title=title)
+    return fig
+
+# %% ../nbs/06_ensembles.ipynb #6e000015
+def plot_ensemble_curves(curves: dict[str, dict[str, torch.Tensor]], # name -> an `ensemble_curve`
+                         title: str = "", # figure title
+                        ):
+    "Mean-probability accuracy, NLL and ECE against ensemble size (log scale), one line per named curve."
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    for ax, (key, label) in zip(axes, (("acc_mean_prob", "accuracy"), ("nll", "NLL"), ("ece", "ECE"))):
+        for name, curve in curves.items():
+            sns.lineplot(x=curve["size"].numpy(), y=curve[key].numpy(), marker="o", ax=ax, label=name, legend=ax is axes[0])
+        ax.set(xscale="log", xlabel="ensemble size", ylabel=label)
+    fig.suptitle(title)
+    fig.tight_layout()
     return fig

@@ -49,6 +49,7 @@ class TrainConfig:
     seed: int = 8734             # seeds the model init, the noise and the data order
     conv_impl: str | None = None # batched conv implementation; None picks the device default
     target_chunk: int | None = None # networks per target forward/backward chunk; None: device default, 0: all
+    entropy_term: bool = True    # False drops −Ĥ from the loss: the baseline of arXiv:1905.02898 Table 1 (c)
 
     def __post_init__(self):  # a typo fails here, not after the data are loaded and the first validation has run
         for name, value, choices in [("gauge", self.gauge, GAUGE_MODES), ("metric", self.metric, METRICS),
@@ -156,7 +157,8 @@ def training_loss(hnet: HyperNetwork, z: torch.Tensor, x: torch.Tensor, y: torch
     chunk = config.target_chunk if config.target_chunk is not None else TARGET_CHUNK.get(theta.device.type, 0)
     ce, acc = chunked_cross_entropy(hnet.spec, theta, x, y, chunk or len(theta), config.conv_impl)
     entropy = config_entropy(hnet, theta, config)
-    return {"loss": lam * ce - entropy, "ce": ce, "entropy": entropy, "acc": acc}
+    loss = lam * ce - entropy if config.entropy_term else lam * ce  # Ĥ is still reported without the term
+    return {"loss": loss, "ce": ce, "entropy": entropy, "acc": acc}
 
 # %% ../nbs/05_train.ipynb #8fee9f40
 @torch.no_grad()
