@@ -16,9 +16,9 @@ from .baselines import Baseline
 
 # %% auto #0
 __all__ = ['OOD_SIGNS', 'SYNTHETIC_FOREIGN', 'expected_calibration_error', 'pairwise_disagreement', 'member_metrics',
-           'uncertainty_scores', 'group_metrics', 'auroc', 'fpr_at_tpr', 'ood_metrics', 'foreign_images',
-           'reliability_counts', 'plot_reliability', 'member_probabilities', 'ensemble_curve', 'compare_methods',
-           'plot_member_accuracy', 'plot_ensemble_curves']
+           'uncertainty_scores', 'group_metrics', 'merge_groups', 'auroc', 'fpr_at_tpr', 'ood_metrics',
+           'foreign_images', 'reliability_counts', 'plot_reliability', 'member_probabilities', 'ensemble_curve',
+           'compare_methods', 'plot_member_accuracy', 'plot_ensemble_curves']
 
 # %% ../nbs/06_ensembles.ipynb #a49b8b7d
 def expected_calibration_error(counts: torch.Tensor, # calibration counts `[..., 3, bins]` from `calibration_counts`
@@ -90,6 +90,20 @@ def group_metrics(pred: dict[str, torch.Tensor], # what `predict` returned
             "predictive_entropy": scores["predictive_entropy"].double().mean(-1),
             "expected_entropy": (scores["predictive_entropy"] - scores["mutual_information"]).double().mean(-1),
             "mutual_information": scores["mutual_information"].double().mean(-1)}
+
+# %% ../nbs/06_ensembles.ipynb #6e000031
+def merge_groups(pred: dict[str, torch.Tensor], # what `predict(..., groups=...)` returned
+                 factor: int, # consecutive ensembles merged into one; a remainder of fewer is dropped
+                ) -> dict[str, torch.Tensor]:
+    "`pred` with every `factor` consecutive ensembles merged into one, as if `predict` had been given the merged groups."
+    _require(pred, ("groups", "group_prob_sum", "group_prob_max", "group_entropy_sum"), "merge_groups")
+    g, m = pred["groups"].shape
+    if not 1 <= factor <= g: raise ValueError(f"merge_groups needs 1 <= factor <= the {g} ensembles; got factor={factor}.")
+    keep = g // factor * factor
+    def fold(t): return t[:keep].view(keep // factor, factor, *t.shape[1:])
+    return {**pred, "groups": pred["groups"][:keep].reshape(keep // factor, factor * m),
+            "group_prob_sum": fold(pred["group_prob_sum"]).sum(1), "group_prob_max": fold(pred["group_prob_max"]).amax(1),
+            "group_entropy_sum": fold(pred["group_entropy_sum"]).sum(1)}
 
 # %% ../nbs/06_ensembles.ipynb #3598ef13
 def _check_scores(score_in: torch.Tensor, score_out: torch.Tensor, who: str):
@@ -231,31 +245,43 @@ def ensemble_curve(probs: torch.Tensor, # member probabilities `[K, n, C]`
     return {key: torch.tensor(values, dtype=torch.float64) for key, values in rows.items()}
 
 # %% ../nbs/06_ensembles.ipynb #6e000006
+def _ensemble_sizes(ensemble: int | list[int] | None, k: int, name: str) -> list[int]:
+    "The ensemble sizes to score for a method with k networks, smallest first; each must divide the next."
+    sizes = [k] if ensemble is None else sorted([ensemble] if isinstance(ensemble, int) else ensemble)
+    if not sizes or sizes[0] < 1 or sizes[-1] > k:
+        raise ValueError(f"compare_methods: {name!r} has {k} networks, too few for ensembles of {sizes[-1] if sizes else 'no size'}.")
+    if any(b % a for a, b in zip(sizes, sizes[1:])):
+        raise ValueError(f"compare_methods needs ensemble sizes that each divide the next (e.g. 10, 50, 200); got {sizes}.")
+    return sizes
+
 def compare_methods(spec: TargetSpec, # the target network
                     data: ImageData, # scored on `data.test`
                     methods: list[Baseline], # the rows: networks and training cost of each method
-                    ensemble: int | None = None, # members per ensemble (disjoint, first networks first); None: all
+                    ensemble: int | list[int] | None = None, # members per ensemble, or several sizes (one row each); None: all
                     foreign: dict[str, torch.Tensor] | None = None, # named foreign image sets for an AUROC column each
                     budget: int | None = None, # network-images per forward call; None: `EVAL_BUDGET` of the device
                    ) -> list[dict]:
-    "One row per method: member and ensemble metrics on the test split, OOD AUROCs, and the training cost."
+    "Rows of member and ensemble metrics on the test split, OOD AUROCs and training cost, per method and ensemble size."
     x, y = data.test
     rows = []
     for method in methods:
         k = len(method.weights)
-        m = k if ensemble is None else ensemble
-        if not 1 <= m <= k: raise ValueError(f"compare_methods: {method.name!r} has {k} networks, too few for ensembles of {m}.")
-        groups = torch.arange(k // m * m, device=x.device).view(-1, m)
+        sizes = _ensemble_sizes(ensemble, k, method.name)
+        groups = torch.arange(k // sizes[0] * sizes[0], device=x.device).view(-1, sizes[0])  # disjoint, first networks first
         pred = predict(spec, method.weights, x, budget, y=y, groups=groups)
-        members, ensembles = member_metrics(pred), group_metrics(pred, y)
-        row = {"method": method.name, "ensembles": f"{len(groups)} × {m}", "members acc": members["acc"].mean().item(),
-               "members std": members["acc"].std().item() if k > 1 else 0.0,
-               **{name: ensembles[key].mean().item() for name, key in (("vote acc", "acc_majority"),
-                  ("mean-prob acc", "acc_mean_prob"), ("NLL", "nll"), ("Brier", "brier"), ("ECE", "ece"))}}
-        for name, images in (foreign or {}).items():
-            scores_out = uncertainty_scores(predict(spec, method.weights, images, budget, groups=groups))
-            row[f"AUROC {name}"] = ood_metrics(uncertainty_scores(pred), scores_out)["auroc_predictive_entropy"].mean().item()
-        rows.append({**row, "train s": method.seconds, "image passes": method.image_passes})
+        passes_out = {name: predict(spec, method.weights, images, budget, groups=groups) for name, images in (foreign or {}).items()}
+        members = member_metrics(pred)
+        for size in sizes:  # larger ensembles merge consecutive smaller ones: one pass per image set
+            merged = merge_groups(pred, size // sizes[0])
+            ensembles = group_metrics(merged, y)
+            row = {"method": method.name, "ensembles": f"{len(merged['groups'])} × {size}",
+                   "members acc": members["acc"].mean().item(), "members std": members["acc"].std().item() if k > 1 else 0.0,
+                   **{name: ensembles[key].mean().item() for name, key in (("vote acc", "acc_majority"),
+                      ("mean-prob acc", "acc_mean_prob"), ("NLL", "nll"), ("Brier", "brier"), ("ECE", "ece"))}}
+            for name, out in passes_out.items():
+                scores_out = uncertainty_scores(merge_groups(out, size // sizes[0]))
+                row[f"AUROC {name}"] = ood_metrics(uncertainty_scores(merged), scores_out)["auroc_predictive_entropy"].mean().item()
+            rows.append({**row, "train s": method.seconds, "image passes": method.image_passes})
     return rows
 
 # %% ../nbs/06_ensembles.ipynb #6e000012
