@@ -187,7 +187,8 @@ def _eval_figures(spec, thetas: torch.Tensor, pred: dict, x: torch.Tensor, y: to
     import matplotlib.pyplot as plt
     k = min(len(thetas), 200)  # the size curve holds [k, n, C] probabilities
     curve = ensemble_curve(member_probabilities(spec, thetas[:k], x), y, [m for m in (1, 2, 3, 5, 10, 20, 50, 100, 200) if m <= k])
-    figures = [plot_member_accuracy({title: member_metrics(pred)["acc"]}, f"{len(thetas)} sampled networks"),
+    figures = [plot_member_accuracy({title: member_metrics(pred)["acc"]}, f"{len(thetas)} sampled networks",
+                                    binwidth=max(1 / len(y), 5e-4)),  # one image, or the 0.05% bins of arXiv:1801.01952 Fig. 2
                plot_ensemble_curves({title: curve}, "test split"),
                plot_reliability({"one network": pred["member_bins"][0], **reliability_counts(pred, y)}, title)]
     out.mkdir(parents=True, exist_ok=True)
