@@ -113,7 +113,7 @@ def sgd_snapshots(spec: TargetSpec, # the target network
                   steps: int = 4000, # steps of the one SGD chain
                   burn_in: float = 0.5, # share of the steps before the first snapshot
                   batch: int = 32, # images per step
-                  lr: float = 0.05, # the constant learning rate
+                  lr: float = 0.1, # the constant learning rate; tune it for the target
                   seed: int = 0, # seeds the init and the data order
                   **kwargs, # more options of `training_steps`: conv_impl, progress
                  ) -> Baseline:

@@ -248,7 +248,8 @@ class Trainer:
     def fit(self, out_dir=None, steps: int | None = None, progress: bool = True) -> dict[str, list[dict]]:
         "Train until `steps` (default `config.steps`) steps are done; returns the metrics history."
         c, end = self.config, (self.config.steps if steps is None else steps)
-        for _ in progress_bar(range(self.step, end), display=progress, leave=False):
+        steps = range(self.step, end)  # no bar at all without progress: fastprogress prints one character even then
+        for _ in (progress_bar(steps, leave=False) if progress else steps):
             self._validate_if_due()
             record = self.train_step()
             if self.step % c.log_every == 0:
