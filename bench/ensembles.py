@@ -10,7 +10,8 @@ accuracy, NLL, Brier score, ECE, out-of-distribution AUROC, training wall-clock 
 Rows: one network and a deep ensemble of 10 (Adam, the authors' init), 10 snapshots of one constant-learning-rate
 SGD chain, the hypernetwork without the entropy term, the hypernetwork (ensembles of 10, 50 and 200) and the
 hypernetwork with λ = 1e5. Every baseline gets the hypernetwork's image passes (steps × 32 networks × 32 images):
-each deep-ensemble member a tenth of them, the SGD chain all of them; the one network is one deep-ensemble member.
+each deep-ensemble member a tenth of them, the SGD chain all of them; the one network is trained like one
+deep-ensemble member (another seed).
 On digits every row is trained here. On MNIST the hypernetworks come from checkpoints (train them with
 `hyperweights_train --dataset mnist --lam 1e5 --out ...`; the run without the entropy term is
 `Trainer(..., TrainConfig(entropy_term=False))`); a row whose checkpoint is not given is left out, and

@@ -132,6 +132,7 @@ def hypernetwork(spec: TargetSpec, # the target network
                  name: str | None = None, # the row's name; default says λ, or that the entropy term was off
                 ) -> Baseline:
     "Train a hypernetwork with `config` and sample n gauge-fixed networks from it."
+    if n < 1: raise ValueError(f"hypernetwork needs n >= 1 networks to sample; got {n}.")
     torch.manual_seed(config.seed)
     trainer = Trainer(HyperNetwork(spec).to(data.train[0].device), data, config)
     start = time.time()

@@ -248,8 +248,9 @@ def ensemble_curve(probs: torch.Tensor, # member probabilities `[K, n, C]`
 def _ensemble_sizes(ensemble: int | list[int] | None, k: int, name: str) -> list[int]:
     "The ensemble sizes to score for a method with k networks, smallest first; each must divide the next."
     sizes = [k] if ensemble is None else sorted([ensemble] if isinstance(ensemble, int) else ensemble)
-    if not sizes or sizes[0] < 1 or sizes[-1] > k:
-        raise ValueError(f"compare_methods: {name!r} has {k} networks, too few for ensembles of {sizes[-1] if sizes else 'no size'}.")
+    if not sizes or sizes[0] < 1:
+        raise ValueError(f"compare_methods needs ensemble sizes of at least 1; got {ensemble}.")
+    if sizes[-1] > k: raise ValueError(f"compare_methods: {name!r} has {k} networks, too few for ensembles of {sizes[-1]}.")
     if any(b % a for a, b in zip(sizes, sizes[1:])):
         raise ValueError(f"compare_methods needs ensemble sizes that each divide the next (e.g. 10, 50, 200); got {sizes}.")
     return sizes
@@ -276,6 +277,7 @@ def compare_methods(spec: TargetSpec, # the target network
             ensembles = group_metrics(merged, y)
             row = {"method": method.name, "ensembles": f"{len(merged['groups'])} × {size}",
                    "members acc": members["acc"].mean().item(), "members std": members["acc"].std().item() if k > 1 else 0.0,
+                   "members NLL": members["nll"].mean().item(),
                    **{name: ensembles[key].mean().item() for name, key in (("vote acc", "acc_majority"),
                       ("mean-prob acc", "acc_mean_prob"), ("NLL", "nll"), ("Brier", "brier"), ("ECE", "ece"))}}
             for name, out in passes_out.items():
@@ -285,18 +287,23 @@ def compare_methods(spec: TargetSpec, # the target network
     return rows
 
 # %% ../nbs/06_ensembles.ipynb #6e000012
+def _centred_bins(low: float, high: float, width: float) -> list[float]:
+    "Bin edges halfway between multiples of `width`, covering [low, high]: an accuracy k/n never sits on an edge."
+    first, last = round(low / width), round(high / width)
+    return [(k - 0.5) * width for k in range(first, last + 2)]
+
 def plot_member_accuracy(accuracies: dict[str, torch.Tensor], # name -> accuracies `[K]` of that method's members
                          title: str = "", # figure title
-                         binwidth: float | None = None, # histogram bin width; None: seaborn's choice
+                         binwidth: float | None = None, # bin width, e.g. one test image (1/n); None: seaborn's choice
                         ):
-    "Overlaid histograms (share of each method's members per bin) of members' test accuracies."
+    "Overlaid histograms (share of each method's members per bin) of members' test accuracies, bins centred on multiples of `binwidth`."
     import matplotlib.pyplot as plt
     import pandas as pd
     import seaborn as sns
     frame = pd.DataFrame([(name, a) for name, accs in accuracies.items() for a in accs.tolist()], columns=["method", "accuracy"])
+    bins = "auto" if binwidth is None else _centred_bins(frame["accuracy"].min(), frame["accuracy"].max(), binwidth)
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    sns.histplot(frame, x="accuracy", hue="method", stat="percent", common_norm=False, element="step",
-                 binwidth=binwidth, ax=ax)
+    sns.histplot(frame, x="accuracy", hue="method", stat="percent", common_norm=False, element="step", bins=bins, ax=ax)
     ax.set(xlabel="test accuracy of a member", ylabel="% of the method's members", title=title)
     return fig
 
