@@ -216,6 +216,8 @@ def evaluate_checkpoint(checkpoint, # a checkpoint written by `train`
     device = resolve_device(device)
     out = writable_folder(Path(checkpoint).parent / "eval" if out is None else out)
     state = load_checkpoint(checkpoint)
+    if ood == state["dataset"]:
+        raise ValueError(f"--ood {ood} is the dataset the checkpoint was trained on; foreign images must come from elsewhere.")
     hnet = load_hypernet(state, device)
     data = load_dataset(state["dataset"], root=root, download=download, device=device)
     x, y = data.test
