@@ -224,6 +224,7 @@ class DistinctBatches:
     def __iter__(self): return self
 
     def __next__(self) -> tuple[torch.Tensor, torch.Tensor]:
+        "The next step's images `[N, B, C, H, W]` and labels `[N, B]`, distinct within the step; reshuffled when used up."
         need = self.n_nets * self.per_net
         if self.pos + need > len(self.x): self.perm, self.pos = self._shuffle(), 0
         idx = self.perm[self.pos:self.pos + need]
@@ -232,8 +233,10 @@ class DistinctBatches:
         return self.x[idx].view(*shape, *self.x.shape[1:]), self.y[idx].view(shape)
 
     def state_dict(self) -> dict:
+        "The sampler's position and random state, so that a resumed run draws the same batches."
         return {"generator": self.generator.get_state(), "perm": self.perm.cpu(), "pos": self.pos}
 
     def load_state_dict(self, state: dict):
+        "Continue from a `state_dict`."
         self.generator.set_state(state["generator"])
         self.perm, self.pos = state["perm"].to(self.x.device), state["pos"]

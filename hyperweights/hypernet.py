@@ -62,7 +62,10 @@ def default_config(spec: TargetSpec) -> HyperNetConfig:
 # %% ../nbs/04_hypernet.ipynb #20ed242d
 class HyperNetwork(nn.Module):
     "G(z): noise `[N, z_dim]` → raw flat weights `[N, P]` for `spec`, via an extractor and per-layer generators."
-    def __init__(self, spec: TargetSpec, config: HyperNetConfig | None = None):
+    def __init__(self,
+                 spec: TargetSpec, # the target network whose weights it generates
+                 config: HyperNetConfig | None = None, # widths, noise and BatchNorm settings; None: `default_config(spec)`
+                ):
         super().__init__()
         self.spec, self.config = spec, config or default_config(spec)
         c, n_layers = self.config, len(spec.layers)
@@ -77,13 +80,19 @@ class HyperNetwork(nn.Module):
             MLP([c.code_size, *h, l.numel if i in self.whole else l.filter_size], **block)
             for i, (l, h) in enumerate(zip(spec.layers, hidden)))
 
-    def sample_noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def sample_noise(self,
+                     n: int, # number of noise vectors
+                     generator: torch.Generator | None = None, # a CPU generator, for reproducible draws
+                    ) -> torch.Tensor:
         "n noise vectors `[n, z_dim]` from the configured distribution, on this module's device."
         shape = (n, self.config.z_dim)
         z = torch.rand(shape, generator=generator) * 2 - 1 if self.config.noise == "uniform" else torch.randn(shape, generator=generator)
         return z.to(next(self.parameters()).device)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self,
+                z: torch.Tensor, # noise `[N, z_dim]`
+               ) -> torch.Tensor:
+        "Raw (not gauge-fixed) flat weights `[N, P]`: the extractor's codes, each turned into a filter by its layer's generator."
         n, size = len(z), self.config.code_size
         codes = self.extractor(z).split([k * size for k in self.codes_per_layer], dim=1)
         parts = [gen(code.reshape(-1, size)).reshape(n, -1) for gen, code in zip(self.generators, codes)]

@@ -245,7 +245,11 @@ class Trainer:
         if self.step % self.config.val_every == 0 and not any(r["step"] == self.step for r in self.history["val"]):
             self.history["val"].append(self.validate())
 
-    def fit(self, out_dir=None, steps: int | None = None, progress: bool = True) -> dict[str, list[dict]]:
+    def fit(self,
+            out_dir=None, # folder for checkpoints (stepN.pt every `checkpoint_every` steps, and last.pt); None: none
+            steps: int | None = None, # train until this many steps are done in all; None: `config.steps`
+            progress: bool = True, # show a progress bar
+           ) -> dict[str, list[dict]]:
         "Train until `steps` (default `config.steps`) steps are done; returns the metrics history."
         c, end = self.config, (self.config.steps if steps is None else steps)
         steps = range(self.step, end)  # no bar at all without progress: fastprogress prints one character even then
