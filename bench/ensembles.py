@@ -21,6 +21,7 @@ The table is printed as markdown and written with the machine and date to
 `bench/results/ensembles_<dataset>_seed<seed>.json`.
 """
 import json, platform, sys, time
+from dataclasses import replace
 from types import SimpleNamespace
 from pathlib import Path
 
@@ -54,18 +55,19 @@ def from_checkpoint(path: str, n: int, name: str, seconds: float, seed: int, dev
     thetas = sample_weights(load_hypernet(state, device), n, torch.Generator().manual_seed(seed))
     return Baseline(name, thetas, seconds, state["step"] * c["n_nets"] * c["images_per_net"])
 
-def hypernet_rows(dataset, data, spec, args, device) -> list[Baseline]:
-    "The hypernetworks: trained here on digits, read from checkpoints on MNIST (rows without one are left out)."
+def hypernet_rows(dataset, data, spec, args, device) -> dict[str, Baseline]:
+    "The hypernetworks 'main', 'no_entropy' and 'strong' (λ = 1e5): trained here on digits, read from checkpoints on MNIST."
     if dataset == "digits":
         base = TrainConfig(steps=args.steps, lam=3e3, seed=args.seed, val_every=args.steps, val_nets=50)
-        make = lambda **kw: hypernetwork(spec, data, TrainConfig(**{**base.__dict__, **kw}), n=args.n)
-        return [make(entropy_term=False), make(), make(lam=1e5)]
-    given = [(args.no_entropy, "hypernetwork without entropy"), (args.checkpoint, None), (args.strong, None)]
-    rows = []
-    for path, name in given:
-        if path is None: continue
+        make = lambda **changes: hypernetwork(spec, data, replace(base, **changes), n=args.n)
+        return {"no_entropy": make(entropy_term=False), "main": make(), "strong": make(lam=1e5)}
+    given = {"no_entropy": args.no_entropy, "main": args.checkpoint, "strong": args.strong}
+    rows = {}
+    for key, path in given.items():
+        if path is None: continue  # a row without a checkpoint is left out
         lam = load_checkpoint(path)["train_config"]["lam"]
-        rows.append(from_checkpoint(path, args.n, name or f"hypernetwork λ={lam:g}", args.hyper_seconds, args.seed, device))
+        name = "hypernetwork without entropy" if key == "no_entropy" else f"hypernetwork λ={lam:g}"
+        rows[key] = from_checkpoint(path, args.n, name, args.hyper_seconds, args.seed, device)
     return rows
 
 def baseline_rows(dataset, data, spec, passes: int, args) -> list[Baseline]:
@@ -130,14 +132,10 @@ def main(dataset: str = "digits", # digits or mnist
     ood = "inverted" if dataset == "digits" else "fashion_mnist"
     foreign = {ood: foreign_images(ood, data.test[0], ood_root)}  # a missing Fashion-MNIST stops here, before the work
     hypers = hypernet_rows(dataset, data, spec, args, device)
-    main_row = next(h for h in hypers if h.name.startswith("hypernetwork λ") and "100000" not in h.name)
-    baselines = baseline_rows(dataset, data, spec, main_row.image_passes, args)
-    strong_rows = [h for h in hypers if "100000" in h.name]
-    no_entropy_rows = [h for h in hypers if "without" in h.name]
+    baselines = baseline_rows(dataset, data, spec, hypers["main"].image_passes, args)
     rows = compare_methods(spec, data, baselines, foreign=foreign)
-    rows += compare_methods(spec, data, no_entropy_rows, ensemble=10, foreign=foreign)
-    rows += compare_methods(spec, data, [main_row], ensemble=[10, 50, 200], foreign=foreign)
-    rows += compare_methods(spec, data, strong_rows, ensemble=200, foreign=foreign)
+    for key, sizes in (("no_entropy", 10), ("main", [10, 50, 200]), ("strong", 200)):
+        if key in hypers: rows += compare_methods(spec, data, [hypers[key]], ensemble=sizes, foreign=foreign)
     table = markdown(rows)
     print(table)
     print(PAPER)

@@ -15,14 +15,14 @@ from pathlib import Path
 import torch
 from fastcore.script import call_parse
 
-from .data import DATASETS, load_dataset
+from .data import load_dataset
 from .targets import TargetSpec, mnist_net, digits_net, lenet_cifar, spec_to_dict, spec_from_dict
 from .gauge import GAUGE_MODES
 from .hypernet import HyperNetwork, sample_weights
 from .evaluate import predict, ensemble_metrics
 from .baselines import conventional
-from .ensembles import (SYNTHETIC_FOREIGN, member_metrics, group_metrics, uncertainty_scores, ood_metrics,
-                                    foreign_images, member_probabilities, ensemble_curve, reliability_counts,
+from .ensembles import (member_metrics, group_metrics, uncertainty_scores, ood_metrics, check_foreign_name,
+                                    foreign_images, disjoint_groups, ensemble_curve, reliability_counts,
                                     plot_member_accuracy, plot_ensemble_curves, plot_reliability)
 from .train import (Trainer, TrainConfig, load_hypernet, load_checkpoint, plot_history, atomic_save,
                                 load_tagged, CheckpointError, NonFiniteLossError)
@@ -179,14 +179,14 @@ def _check_eval_options(n: int, ensemble: int | None, ood: str | None):
     check_positive(n=n, **({} if ensemble is None else {"ensemble": ensemble}))
     if ensemble is not None and ensemble > n:
         raise ValueError(f"ensemble={ensemble} is more than the n={n} networks sampled; lower --ensemble or raise --n.")
-    if ood is not None and ood not in SYNTHETIC_FOREIGN and ood not in DATASETS:
-        raise ValueError(f"Unknown --ood {ood!r}; choose one of {', '.join(SYNTHETIC_FOREIGN)} or a dataset: {', '.join(DATASETS)}.")
+    if ood is not None: check_foreign_name(ood)
 
 def _eval_figures(spec, thetas: torch.Tensor, pred: dict, x: torch.Tensor, y: torch.Tensor, out: Path, title: str):
     "Write `EVAL_FIGURES` into `out`."
     import matplotlib.pyplot as plt
-    k = min(len(thetas), 200)  # the size curve holds [k, n, C] probabilities
-    curve = ensemble_curve(member_probabilities(spec, thetas[:k], x), y, [m for m in (1, 2, 3, 5, 10, 20, 50, 100, 200) if m <= k])
+    k = min(len(thetas), 200)  # the size curve's pass holds [k, n, C] probabilities
+    singles = predict(spec, thetas[:k], x, y=y, groups=disjoint_groups(k, 1, x.device))
+    curve = ensemble_curve(singles, y, [m for m in (1, 2, 3, 5, 10, 20, 50, 100, 200) if m <= k])
     figures = [plot_member_accuracy({title: member_metrics(pred)["acc"]}, f"{len(thetas)} sampled networks",
                                     binwidth=max(1 / len(y), 5e-4)),  # one image, or the 0.05% bins of arXiv:1801.01952 Fig. 2
                plot_ensemble_curves({title: curve}, f"{title}: test split"),
@@ -224,7 +224,7 @@ def evaluate_checkpoint(checkpoint, # a checkpoint written by `train`
     foreign = None if ood is None else foreign_images(ood, x, ood_root, download)  # a wrong shape stops here
     thetas = sample_weights(hnet, n, torch.Generator().manual_seed(seed))
     m = n if ensemble is None else ensemble
-    groups = torch.arange(n // m * m, device=device).view(-1, m)
+    groups = disjoint_groups(n, m, x.device)
     pred = predict(hnet.spec, thetas, x, y=y, groups=groups, progress=progress)
     result = {"dataset": state["dataset"], "n": n, "ensembles": len(groups), "ensemble_size": m,
               "members": _mean(member_metrics(pred)), "ensemble": _mean(group_metrics(pred, y)), "out": str(out)}

@@ -11,14 +11,14 @@ import torch.nn.functional as F
 
 from .data import DATASETS, ImageData, load_dataset
 from .targets import TargetSpec, forward
-from .evaluate import _chunk_shape, calibration_counts, vote_counts, predict
+from .evaluate import calibration_counts, vote_counts, predict
 from .baselines import Baseline
 
 # %% auto #0
 __all__ = ['OOD_SIGNS', 'SYNTHETIC_FOREIGN', 'expected_calibration_error', 'pairwise_disagreement', 'member_metrics',
            'uncertainty_scores', 'group_metrics', 'merge_groups', 'auroc', 'fpr_at_tpr', 'ood_metrics',
-           'foreign_images', 'reliability_counts', 'plot_reliability', 'member_probabilities', 'ensemble_curve',
-           'compare_methods', 'plot_member_accuracy', 'plot_ensemble_curves']
+           'check_foreign_name', 'foreign_images', 'reliability_counts', 'plot_reliability', 'disjoint_groups',
+           'ensemble_curve', 'compare_methods', 'plot_member_accuracy', 'plot_ensemble_curves']
 
 # %% ../nbs/06_ensembles.ipynb #a49b8b7d
 def expected_calibration_error(counts: torch.Tensor, # calibration counts `[..., 3, bins]` from `calibration_counts`
@@ -158,6 +158,12 @@ def ood_metrics(scores_in: dict[str, torch.Tensor], # `uncertainty_scores` `[G, 
 # %% ../nbs/06_ensembles.ipynb #6e000021
 SYNTHETIC_FOREIGN = ("noise", "inverted", "rotated")
 
+def check_foreign_name(name: str):
+    "Raise a `ValueError` unless `name` names foreign images `foreign_images` can make: before any data are loaded."
+    if name not in SYNTHETIC_FOREIGN and name not in DATASETS:
+        raise ValueError(f"Unknown foreign images {name!r}; choose one of {', '.join(SYNTHETIC_FOREIGN)} or a dataset: "
+                         f"{', '.join(DATASETS)}.")
+
 def foreign_images(name: str, # 'noise', 'inverted', 'rotated', or a dataset name of `DATASETS` (its test images)
                    x: torch.Tensor, # in-distribution test images `[n, C, H, W]`, the shape to match
                    root=None, # data folder of a foreign dataset on disk; None: its usual places
@@ -170,9 +176,7 @@ def foreign_images(name: str, # 'noise', 'inverted', 'rotated', or a dataset nam
     if name == "rotated":
         if x.shape[-1] != x.shape[-2]: raise ValueError(f"rotated foreign images need square images; got {list(x.shape[1:])}.")
         return torch.rot90(x, 1, dims=(-2, -1))
-    if name not in DATASETS:
-        raise ValueError(f"Unknown foreign images {name!r}; choose one of {', '.join(SYNTHETIC_FOREIGN)} or a dataset: "
-                         f"{', '.join(DATASETS)}.")
+    check_foreign_name(name)
     images = load_dataset(name, root=root, download=download, device=x.device).test[0]
     if images.shape[1:] != x.shape[1:]:
         raise ValueError(f"{name} images are {list(images.shape[1:])}, but the networks take {list(x.shape[1:])}; "
@@ -209,40 +213,27 @@ def plot_reliability(curves: dict[str, torch.Tensor], # name -> calibration coun
     return fig
 
 # %% ../nbs/06_ensembles.ipynb #6e000002
-@torch.no_grad()
-def member_probabilities(spec: TargetSpec, # the target network
-                         thetas: torch.Tensor, # flat weights `[K, P]` of K networks
-                         x: torch.Tensor, # n shared images
-                         budget: int | None = None, # network-images per forward call; None: `EVAL_BUDGET` of the device
-                         conv_impl: str | None = None, # batched conv implementation; None picks the device default
-                        ) -> torch.Tensor:
-    "The softmax probabilities `[K, n, C]` (float32) of K networks on n shared images, computed in chunks."
-    nets, images = _chunk_shape(len(thetas), len(x), x.device.type, budget, None)
-    return torch.cat([torch.cat([forward(spec, thetas[i:i + nets], x[j:j + images], conv_impl).softmax(-1)
-                                 for j in range(0, len(x), images)], 1) for i in range(0, len(thetas), nets)])
+def disjoint_groups(k: int, # networks
+                    m: int, # members per ensemble
+                    device=None, # where the indices live (that of the images `predict` is given)
+                   ) -> torch.Tensor:
+    "Member indices `[k // m, m]` of the disjoint ensembles of m consecutive networks; a remainder of fewer is left out."
+    if not 1 <= m <= k: raise ValueError(f"Ensembles of {m} need 1 <= {m} <= the {k} networks.")
+    return torch.arange(k // m * m, device=device).view(-1, m)
 
-def ensemble_curve(probs: torch.Tensor, # member probabilities `[K, n, C]`
+def ensemble_curve(pred: dict[str, torch.Tensor], # `predict(..., groups=disjoint_groups(K, 1))`: one group per network
                    y: torch.Tensor, # true labels `[n]`
                    sizes: list[int], # ensemble sizes m, each at most K
                   ) -> dict[str, torch.Tensor]:
-    "Per size m: the mean over the K // m disjoint ensembles of the first networks of vote and mean-prob accuracy, NLL and ECE."
-    k, n, c = probs.shape
-    if y.shape != (n,): raise ValueError(f"ensemble_curve needs one label per image: {n}; got {list(y.shape)}.")
+    "Per size m: vote and mean-probability accuracy, NLL and ECE, averaged over the disjoint ensembles of m consecutive networks."
+    _require(pred, ("groups",), "ensemble_curve")
+    k, width = pred["groups"].shape
+    if width != 1: raise ValueError(f"ensemble_curve needs a pass with one group per network; got groups of {width}.")
     if not sizes or min(sizes) < 1 or max(sizes) > k:
         raise ValueError(f"ensemble_curve needs sizes between 1 and the {k} networks; got {list(sizes)}.")
-    rows = {key: [] for key in ("size", "acc_majority", "acc_mean_prob", "nll", "ece")}
-    for m in sizes:
-        members = probs[:k // m * m].view(k // m, m, n, c)
-        mean = members.mean(1)  # [G, n, C]
-        labels = members.argmax(-1).transpose(1, 2)  # [G, n, m]
-        votes = torch.zeros_like(mean).scatter_add_(-1, labels, torch.ones_like(labels, dtype=mean.dtype))
-        p_true = mean.gather(-1, y.expand(len(mean), -1).unsqueeze(-1)).squeeze(-1)
-        for key, value in (("size", m), ("acc_majority", (votes.argmax(-1) == y).double().mean()),
-                           ("acc_mean_prob", (mean.argmax(-1) == y).double().mean()),
-                           ("nll", -p_true.clamp_min(torch.finfo(torch.float32).tiny).log().double().mean()),
-                           ("ece", expected_calibration_error(calibration_counts(mean, y)).mean())):
-            rows[key].append(float(value))
-    return {key: torch.tensor(values, dtype=torch.float64) for key, values in rows.items()}
+    scored = [group_metrics(merge_groups(pred, m), y) for m in sizes]
+    return {"size": torch.tensor(sizes, dtype=torch.float64),
+            **{key: torch.stack([s[key].mean() for s in scored]) for key in ("acc_majority", "acc_mean_prob", "nll", "ece")}}
 
 # %% ../nbs/06_ensembles.ipynb #6e000006
 def _ensemble_sizes(ensemble: int | list[int] | None, k: int, name: str) -> list[int]:
@@ -268,7 +259,7 @@ def compare_methods(spec: TargetSpec, # the target network
     for method in methods:
         k = len(method.weights)
         sizes = _ensemble_sizes(ensemble, k, method.name)
-        groups = torch.arange(k // sizes[0] * sizes[0], device=x.device).view(-1, sizes[0])  # disjoint, first networks first
+        groups = disjoint_groups(k, sizes[0], x.device)
         pred = predict(spec, method.weights, x, budget, y=y, groups=groups)
         passes_out = {name: predict(spec, method.weights, images, budget, groups=groups) for name, images in (foreign or {}).items()}
         members = member_metrics(pred)
