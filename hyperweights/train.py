@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from fastprogress.fastprogress import progress_bar
 
 from .data import ImageData, DistinctBatches, load_dataset
@@ -76,7 +77,9 @@ CHECKPOINT_FORMAT = "hyperweights-checkpoint"
 class CheckpointError(RuntimeError):
     "A file could not be read as a hyperweights checkpoint."
 
-def atomic_save(obj, path) -> Path:
+def atomic_save(obj, # anything `torch.save` accepts
+                path, # the file to write; its folder is created if missing
+               ) -> Path:
     "`torch.save` `obj` to `path` atomically: a temporary file beside it, fsync, then rename over `path`."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,11 +95,18 @@ def atomic_save(obj, path) -> Path:
         Path(tmp).unlink(missing_ok=True); raise
     return path
 
-def save_checkpoint(state: dict, path) -> Path:
+def save_checkpoint(state: dict, # plain data and tensors, e.g. `Trainer.state_dict()`
+                    path, # the file to write
+                   ) -> Path:
     "Write `state` to `path` atomically, tagged as a hyperweights checkpoint."
     return atomic_save({"format": CHECKPOINT_FORMAT, "version": 1, **state}, path)
 
-def load_tagged(path, tag: str, what: str, fix: str, map_location="cpu") -> dict:
+def load_tagged(path, # the file to read
+                tag: str, # the `'format'` entry the file must carry
+                what: str, # what the file should be, for the error message (e.g. "checkpoint")
+                fix: str, # how to fix a wrong file, appended to the error message
+                map_location="cpu", # where tensors are loaded, as in `torch.load`
+               ) -> dict:
     "Read a dict saved with `'format': tag`, or raise an error naming `what` was expected and how to `fix` it."
     path = Path(path)
     if path.is_dir(): raise IsADirectoryError(f"{path} is a folder; pass a {what} file in it, such as {path / 'last.pt'}.")
@@ -119,7 +129,9 @@ def load_tagged(path, tag: str, what: str, fix: str, map_location="cpu") -> dict
                               f"'format': '{tag}' entry). {fix}")
     return state
 
-def load_checkpoint(path, map_location="cpu") -> dict:
+def load_checkpoint(path, # a file written by `save_checkpoint` (e.g. `Trainer.save`)
+                    map_location="cpu", # where tensors are loaded, as in `torch.load`
+                   ) -> dict:
     "Read a checkpoint written by `save_checkpoint`, or raise a `CheckpointError` that says what is wrong."
     state = load_tagged(path, CHECKPOINT_FORMAT, "checkpoint", "Pass a checkpoint written by hyperweights; a run's "
                         "stepN.pt files are its earlier checkpoints (copy one to last.pt to resume from it).", map_location)
@@ -131,8 +143,13 @@ def load_checkpoint(path, map_location="cpu") -> dict:
 # %% ../nbs/05_train.ipynb #e48e0228
 TARGET_CHUNK = {"cpu": 4}  # networks per target forward/backward chunk by device type; absent: all at once
 
-def chunked_cross_entropy(spec: TargetSpec, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor, chunk: int,
-                          conv_impl: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def chunked_cross_entropy(spec: TargetSpec, # the target network
+                          theta: torch.Tensor, # `[N, P]` flat weights of N networks (part of the autograd graph)
+                          x: torch.Tensor, # `[N, B, C, H, W]` images, network n's own in `x[n]`
+                          y: torch.Tensor, # `[N, B]` labels
+                          chunk: int, # networks per chunk of the target's pass; 0 or ≥ N: all at once
+                          conv_impl: str | None = None, # one of `CONV_IMPLS`; None: the device's default
+                         ) -> tuple[torch.Tensor, torch.Tensor]:
     "Mean CE of networks `theta [N, P]` on their own images, with the target's backward done `chunk` networks at a time."
     leaf, ce, correct = theta.detach().requires_grad_(), 0.0, 0
     with torch.enable_grad():
@@ -145,13 +162,21 @@ def chunked_cross_entropy(spec: TargetSpec, theta: torch.Tensor, x: torch.Tensor
     return ce + link - link.detach(), correct / y.numel()
 
 # %% ../nbs/05_train.ipynb #de1eef94
-def config_entropy(hnet: HyperNetwork, theta: torch.Tensor, config: TrainConfig) -> torch.Tensor:
+def config_entropy(hnet: HyperNetwork, # the hypernetwork (its `z_dim` is the default d)
+                   theta: torch.Tensor, # `[N, P]` gauge-fixed weights
+                   config: TrainConfig, # gives the metric and `entropy_d`
+                  ) -> torch.Tensor:
     "Ĥ of gauge-fixed weights `theta` with the config's metric and d (dim z unless `entropy_d` is set)."
     d = hnet.config.z_dim if config.entropy_d is None else config.entropy_d
     return weight_entropy(theta, d=d, metric=config.metric)
 
-def training_loss(hnet: HyperNetwork, z: torch.Tensor, x: torch.Tensor, y: torch.Tensor, lam: float,
-                  config: TrainConfig) -> dict[str, torch.Tensor]:
+def training_loss(hnet: HyperNetwork, # the hypernetwork being trained
+                  z: torch.Tensor, # `[N, z_dim]` noise, one row per generated network
+                  x: torch.Tensor, # `[N, B, C, H, W]` images, network n's own in `x[n]`
+                  y: torch.Tensor, # `[N, B]` labels
+                  lam: float, # λ, the weight of the cross-entropy
+                  config: TrainConfig, # gauge, metric, entropy and chunking settings
+                 ) -> dict[str, torch.Tensor]:
     "The terms of λ·CE − Ĥ for noise `z [N, z_dim]`, per-network images `x [N, B, ...]` and labels `y [N, B]`."
     theta = gauge_fix(hnet.spec, hnet(z), config.gauge)
     chunk = config.target_chunk if config.target_chunk is not None else TARGET_CHUNK.get(theta.device.type, 0)
@@ -162,7 +187,11 @@ def training_loss(hnet: HyperNetwork, z: torch.Tensor, x: torch.Tensor, y: torch
 
 # %% ../nbs/05_train.ipynb #8fee9f40
 @torch.no_grad()
-def validation_metrics(hnet: HyperNetwork, z: torch.Tensor, data: ImageData, config: TrainConfig) -> dict[str, float]:
+def validation_metrics(hnet: HyperNetwork, # the hypernetwork (put back in its training mode afterwards)
+                       z: torch.Tensor, # `[K, z_dim]` the fixed validation noise
+                       data: ImageData, # its `val` split is used
+                       config: TrainConfig, # gauge and entropy settings
+                      ) -> dict[str, float]:
     "Accuracies and entropy of the networks G(z) on the validation split, with eval-mode BN."
     was_training = hnet.training
     hnet.eval()
@@ -199,9 +228,15 @@ def _hypernet_from_state(state: dict) -> HyperNetwork:
         config = HyperNetConfig(**{k: _as_tuple(v) for k, v in state["hypernet_config"].items()})
         return HyperNetwork(spec_from_dict(state["spec"]), config)
 
+
+# %% ../nbs/05_train.ipynb #tr000001
 class Trainer:
     "Trains a `HyperNetwork` on `data` with the loss λ·CE − Ĥ; validates, logs and checkpoints as it goes."
-    def __init__(self, hnet: HyperNetwork, data: ImageData, config: TrainConfig | None = None):
+    def __init__(self,
+                 hnet: HyperNetwork, # the hypernetwork to train (moved to the data's device)
+                 data: ImageData, # train, validation and test splits
+                 config: TrainConfig | None = None, # the run's settings; None: `TrainConfig()`, the paper's MNIST run
+                ):
         self.hnet, self.data, self.config = hnet, data, config or TrainConfig()
         if data.image_shape != hnet.spec.input_shape:
             raise ValueError(f"Dataset {data.name!r} has images of shape {list(data.image_shape)} but target "
@@ -216,95 +251,121 @@ class Trainer:
         self.step, self.lam = 0, c.lam
         self.history: dict[str, list[dict]] = {"train": [], "val": []}
 
-    def train_step(self) -> dict[str, float]:
-        "One optimisation step; returns its metrics as floats."
-        self.hnet.train()
-        self.lam *= self.config.lam_rate
-        x, y = next(self.batches)
-        terms = training_loss(self.hnet, self.hnet.sample_noise(self.config.n_nets, self.noise), x, y, self.lam, self.config)
-        if not torch.isfinite(terms["loss"]):
-            raise NonFiniteLossError(
-                f"The loss became {terms['loss'].item()} at step {self.step} (CE={terms['ce'].item():.4g}, "
-                f"entropy={terms['entropy'].item():.4g}, λ={self.lam:.4g}). The weights were not updated and no "
-                f"checkpoint was written for it: start again with a smaller λ or learning rate, or resume from the "
-                f"last checkpoint on disk (if there is one; it is untouched).")
-        self.optimizer.zero_grad(set_to_none=True)
-        terms["loss"].backward()
-        self.optimizer.step()
-        self.scheduler.step()
-        self.step += 1
-        return {k: v.item() for k, v in terms.items()}
+# %% ../nbs/05_train.ipynb #tr000005
+@patch
+def train_step(self: Trainer) -> dict[str, float]:
+    "One optimisation step; returns its metrics as floats."
+    self.hnet.train()
+    self.lam *= self.config.lam_rate
+    x, y = next(self.batches)
+    terms = training_loss(self.hnet, self.hnet.sample_noise(self.config.n_nets, self.noise), x, y, self.lam, self.config)
+    if not torch.isfinite(terms["loss"]):
+        raise NonFiniteLossError(
+            f"The loss became {terms['loss'].item()} at step {self.step} (CE={terms['ce'].item():.4g}, "
+            f"entropy={terms['entropy'].item():.4g}, λ={self.lam:.4g}). The weights were not updated and no "
+            f"checkpoint was written for it: start again with a smaller λ or learning rate, or resume from the "
+            f"last checkpoint on disk (if there is one; it is untouched).")
+    self.optimizer.zero_grad(set_to_none=True)
+    terms["loss"].backward()
+    self.optimizer.step()
+    self.scheduler.step()
+    self.step += 1
+    return {k: v.item() for k, v in terms.items()}
 
-    def validate(self) -> dict[str, float]:
-        "Validation metrics of the fixed validation networks, with the step, λ and learning rate."
-        return {"step": self.step, **validation_metrics(self.hnet, self.val_z, self.data, self.config),
-                "lam": self.lam, "lr": self.optimizer.param_groups[0]["lr"]}
 
-    def _validate_if_due(self):
-        "Validate now if this is a validation step whose results the history does not hold yet."
-        if self.step % self.config.val_every == 0 and not any(r["step"] == self.step for r in self.history["val"]):
-            self.history["val"].append(self.validate())
+# %% ../nbs/05_train.ipynb #tr000008
+@patch
+def validate(self: Trainer) -> dict[str, float]:
+    "Validation metrics of the fixed validation networks, with the step, λ and learning rate."
+    return {"step": self.step, **validation_metrics(self.hnet, self.val_z, self.data, self.config),
+            "lam": self.lam, "lr": self.optimizer.param_groups[0]["lr"]}
 
-    def fit(self,
-            out_dir=None, # folder for checkpoints (stepN.pt every `checkpoint_every` steps, and last.pt); None: none
-            steps: int | None = None, # train until this many steps are done in all; None: `config.steps`
-            progress: bool = True, # show a progress bar
-           ) -> dict[str, list[dict]]:
-        "Train until `steps` (default `config.steps`) steps are done; returns the metrics history."
-        c, end = self.config, (self.config.steps if steps is None else steps)
-        steps = range(self.step, end)  # no bar at all without progress: fastprogress prints one character even then
-        for _ in (progress_bar(steps, leave=False) if progress else steps):
-            self._validate_if_due()
-            record = self.train_step()
-            if self.step % c.log_every == 0:
-                self.history["train"].append({"step": self.step, **record, "lam": self.lam,
-                                              "lr": self.optimizer.param_groups[0]["lr"]})
-            checkpoint = out_dir is not None and (self.step % c.checkpoint_every == 0 or self.step == end)
-            if checkpoint or self.step == end: self._validate_if_due()  # the last step's validation, checkpoint or not
-            if checkpoint: self.save(out_dir)
-        return self.history
+@patch
+def _validate_if_due(self: Trainer):
+    "Validate now if this is a validation step whose results the history does not hold yet."
+    if self.step % self.config.val_every == 0 and not any(r["step"] == self.step for r in self.history["val"]):
+        self.history["val"].append(self.validate())
 
-    def state_dict(self) -> dict:
-        "Everything needed to continue this run exactly, as plain data and tensors."
-        return {"spec": spec_to_dict(self.hnet.spec), "hypernet_config": asdict(self.hnet.config),
-                "train_config": asdict(self.config), "dataset": self.data.name,
-                "model": self.hnet.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "scheduler": self.scheduler.state_dict(), "step": self.step, "lam": self.lam,
-                "batches": self.batches.state_dict(), "noise": self.noise.get_state(),
-                "torch_rng": torch.get_rng_state(), "history": self.history}
 
-    def load_state_dict(self, state: dict):
-        "Restore a `state_dict` into a trainer built from the same configs."
-        self.hnet.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
-        self.batches.load_state_dict(state["batches"])
-        self.noise.set_state(state["noise"])
-        torch.set_rng_state(state["torch_rng"])
-        self.step, self.lam, self.history = state["step"], state["lam"], state["history"]
+# %% ../nbs/05_train.ipynb #tr000011
+@patch
+def fit(self: Trainer,
+        out_dir=None, # folder for checkpoints (stepN.pt every `checkpoint_every` steps, and last.pt); None: none
+        steps: int | None = None, # train until this many steps are done in all; None: `config.steps`
+        progress: bool = True, # show a progress bar
+       ) -> dict[str, list[dict]]:
+    "Train until `steps` (default `config.steps`) steps are done; returns the metrics history."
+    c, end = self.config, (self.config.steps if steps is None else steps)
+    steps = range(self.step, end)  # no bar at all without progress: fastprogress prints one character even then
+    for _ in (progress_bar(steps, leave=False) if progress else steps):
+        self._validate_if_due()
+        record = self.train_step()
+        if self.step % c.log_every == 0:
+            self.history["train"].append({"step": self.step, **record, "lam": self.lam,
+                                          "lr": self.optimizer.param_groups[0]["lr"]})
+        checkpoint = out_dir is not None and (self.step % c.checkpoint_every == 0 or self.step == end)
+        if checkpoint or self.step == end: self._validate_if_due()  # the last step's validation, checkpoint or not
+        if checkpoint: self.save(out_dir)
+    return self.history
 
-    def save(self, out_dir) -> Path:
-        "Write `last.pt` into `out_dir` (and `step{N}.pt` on `checkpoint_every` boundaries), atomically."
-        state = self.state_dict()
-        if self.step % self.config.checkpoint_every == 0:
-            save_checkpoint(state, Path(out_dir) / f"step{self.step}.pt")
-        return save_checkpoint(state, Path(out_dir) / "last.pt")
 
-    @classmethod
-    def from_checkpoint(cls, checkpoint, data: ImageData | None = None, root=None, device="cpu", **overrides) -> "Trainer":
-        "Rebuild a trainer from a checkpoint (a path, or the dict `load_checkpoint` returned); `data` defaults to its dataset."
-        state = checkpoint if isinstance(checkpoint, dict) else load_checkpoint(checkpoint)
-        with _restoring("a trainer"):  # a broken checkpoint fails here, before any data are loaded
-            missing = [k for k in TRAINER_KEYS if k not in state]
-            if missing: raise KeyError(", ".join(missing))
-            hnet, stored = _hypernet_from_state(state), TrainConfig(**state["train_config"])
-        data = data or load_dataset(state["dataset"], root=root, device=device)
-        trainer = cls(hnet, data, replace(stored, **overrides))  # bad overrides or data are the caller's errors
-        with _restoring("a trainer"): trainer.load_state_dict(state)
-        return trainer
+# %% ../nbs/05_train.ipynb #tr000014
+@patch
+def state_dict(self: Trainer) -> dict:
+    "Everything needed to continue this run exactly, as plain data and tensors."
+    return {"spec": spec_to_dict(self.hnet.spec), "hypernet_config": asdict(self.hnet.config),
+            "train_config": asdict(self.config), "dataset": self.data.name,
+            "model": self.hnet.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(), "step": self.step, "lam": self.lam,
+            "batches": self.batches.state_dict(), "noise": self.noise.get_state(),
+            "torch_rng": torch.get_rng_state(), "history": self.history}
+
+@patch
+def load_state_dict(self: Trainer,
+                    state: dict, # what `state_dict` returned, e.g. from `load_checkpoint`
+                   ):
+    "Restore a `state_dict` into a trainer built from the same configs."
+    self.hnet.load_state_dict(state["model"])
+    self.optimizer.load_state_dict(state["optimizer"])
+    self.scheduler.load_state_dict(state["scheduler"])
+    self.batches.load_state_dict(state["batches"])
+    self.noise.set_state(state["noise"])
+    torch.set_rng_state(state["torch_rng"])
+    self.step, self.lam, self.history = state["step"], state["lam"], state["history"]
+
+@patch
+def save(self: Trainer,
+         out_dir, # folder for `last.pt` and the `step{N}.pt` copies (created if missing)
+        ) -> Path:
+    "Write `last.pt` into `out_dir` (and `step{N}.pt` on `checkpoint_every` boundaries), atomically."
+    state = self.state_dict()
+    if self.step % self.config.checkpoint_every == 0:
+        save_checkpoint(state, Path(out_dir) / f"step{self.step}.pt")
+    return save_checkpoint(state, Path(out_dir) / "last.pt")
+
+@patch(cls_method=True)
+def from_checkpoint(cls: Trainer,
+                    checkpoint, # a path, or the dict `load_checkpoint` returned
+                    data: ImageData | None = None, # the data to train on; None: load the checkpoint's dataset
+                    root=None, # folder holding the dataset when it is loaded (see `load_dataset`)
+                    device="cpu", # where the loaded data and the hypernetwork live
+                    **overrides, # `TrainConfig` fields to change, e.g. `steps=18_000` to train longer
+                   ) -> Trainer:
+    "Rebuild a trainer from a checkpoint (a path, or the dict `load_checkpoint` returned); `data` defaults to its dataset."
+    state = checkpoint if isinstance(checkpoint, dict) else load_checkpoint(checkpoint)
+    with _restoring("a trainer"):  # a broken checkpoint fails here, before any data are loaded
+        missing = [k for k in TRAINER_KEYS if k not in state]
+        if missing: raise KeyError(", ".join(missing))
+        hnet, stored = _hypernet_from_state(state), TrainConfig(**state["train_config"])
+    data = data or load_dataset(state["dataset"], root=root, device=device)
+    trainer = cls(hnet, data, replace(stored, **overrides))  # bad overrides or data are the caller's errors
+    with _restoring("a trainer"): trainer.load_state_dict(state)
+    return trainer
 
 # %% ../nbs/05_train.ipynb #5707ebb1
-def plot_history(history: dict[str, list[dict]], title: str = ""):
+def plot_history(history: dict[str, list[dict]], # what `Trainer.fit` returns (`"train"` and `"val"` records)
+                 title: str = "", # the figure's title
+                ):
     "A matplotlib figure of validation accuracies, entropy and training cross-entropy against step."
     import matplotlib.pyplot as plt
     fig, (ax_acc, ax_h, ax_ce) = plt.subplots(1, 3, figsize=(13, 3.6))
@@ -322,7 +383,9 @@ def plot_history(history: dict[str, list[dict]], title: str = ""):
     return fig
 
 # %% ../nbs/05_train.ipynb #587388e3
-def load_hypernet(checkpoint, device="cpu") -> HyperNetwork:
+def load_hypernet(checkpoint, # a path, or the dict `load_checkpoint` returned
+                  device="cpu", # where the hypernetwork is put
+                 ) -> HyperNetwork:
     "The trained `HyperNetwork` in `checkpoint` (a path, or the dict `load_checkpoint` returned), in eval mode on `device`."
     state = checkpoint if isinstance(checkpoint, dict) else load_checkpoint(checkpoint)
     hnet = _hypernet_from_state(state)
