@@ -99,7 +99,10 @@ def conventional(spec: TargetSpec, # the target network
     return Baseline(name, gauge_fix(spec, theta), time.time() - start, n * steps * batch)
 
 # %% ../nbs/05a_baselines.ipynb #5a000023
-def snapshot_steps(steps: int, snapshots: int, burn_in: float) -> list[int]:
+def snapshot_steps(steps: int, # steps of the SGD chain
+                   snapshots: int, # number of steps to keep, at most the steps after burn-in
+                   burn_in: float, # share of the steps, in [0, 1), before the first snapshot
+                  ) -> list[int]:
     "The 1-based steps, evenly spaced after `burn_in · steps` and ending with the last, at which snapshots are kept."
     first = int(burn_in * steps)
     if not (0 <= burn_in < 1 and 1 <= snapshots <= steps - first):

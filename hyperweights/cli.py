@@ -37,7 +37,8 @@ TARGETS = {"digits": digits_net, "mnist": mnist_net, "cifar10": lambda: lenet_ci
 DEFAULT_STEPS = {"digits": 2000}
 DEFAULT_LAM = {"digits": 3e3}  # chosen by bench/digits_lambda.py (see bench/RESULTS.md); the papers' 1e3 elsewhere
 
-def resolve_device(device: str) -> str:
+def resolve_device(device: str, # 'cpu', 'cuda', 'cuda:N' or 'auto'
+                  ) -> str:
     "'auto' becomes 'cuda' when a GPU is available, else 'cpu'; any other name must be a device this machine has."
     if device == "auto": return "cuda" if torch.cuda.is_available() else "cpu"
     try: kind = torch.device(device)
@@ -49,12 +50,14 @@ def resolve_device(device: str) -> str:
         raise ValueError(f"device={device!r}, but this machine has {torch.cuda.device_count()} CUDA device(s).")
     return device
 
-def check_positive(**counts):
+def check_positive(**counts, # name=value pairs, each value a count that must be at least 1
+                  ):
     "Raise a `ValueError` naming the first count below 1."
     for name, value in counts.items():
         if value < 1: raise ValueError(f"{name}={value}: it must be at least 1.")
 
-def writable_folder(folder) -> Path:
+def writable_folder(folder, # a folder path (str or Path), existing or not
+                   ) -> Path:
     "`folder` as a `Path`, once it is clear that it is, or can become, a folder this process may write into."
     if str(folder) == "": raise ValueError("The output folder is an empty string; name a folder.")
     folder = Path(folder)
@@ -146,8 +149,15 @@ def train(dataset: str = "digits", # one of `TARGETS`
 # %% ../nbs/90_cli.ipynb #7660646d
 SAMPLES_FORMAT = "hyperweights-samples"
 
-def sample(checkpoint, n: int = 100, out=None, seed: int = 0, root=None, device: str = "auto",
-           gauge: str = "paper", download: bool = False) -> dict:
+def sample(checkpoint, # a checkpoint written by `train`
+           n: int = 100, # networks to draw
+           out=None, # samples file to write; None: samples_{n}.pt beside the checkpoint
+           seed: int = 0, # seed of the noise z
+           root=None, # data folder of the checkpoint's dataset (not needed for digits)
+           device: str = "auto", # 'cpu', 'cuda', 'cuda:N' or 'auto'
+           gauge: str = "paper", # gauge mode of the saved weights: 'paper' or 'code'
+           download: bool = False, # let torchvision download a missing dataset
+          ) -> dict:
     "Draw n gauge-fixed networks from `checkpoint`, save them to `out`, and return their test accuracies."
     check_positive(n=n)
     if gauge not in GAUGE_MODES: raise ValueError(f"gauge={gauge!r} is not one of {GAUGE_MODES}.")
@@ -166,7 +176,8 @@ def sample(checkpoint, n: int = 100, out=None, seed: int = 0, root=None, device:
     accuracies = (pred["labels"] == data.test[1]).float().mean(1).tolist()
     return {"out": str(out), "accuracies": accuracies, **ensemble_metrics(pred, data.test[1])}
 
-def load_samples(path) -> tuple[TargetSpec, torch.Tensor]:
+def load_samples(path, # a samples file written by `sample`
+                ) -> tuple[TargetSpec, torch.Tensor]:
     "The spec and the `[n, P]` weights of a file written by `sample`."
     state = load_tagged(path, SAMPLES_FORMAT, "samples file", "Write one with hyperweights_sample.")
     return spec_from_dict(state["spec"]), state["weights"]

@@ -20,24 +20,28 @@ __all__ = ['MNIST_FILES', 'FASHION_MNIST_FOLDERS', 'DATASETS', 'ImageData', 'dig
 @dataclass(frozen=True)
 class ImageData:
     "Train, validation and test images `[n, C, H, W]` with int64 labels `[n]`, all on one device."
-    name: str
-    train: tuple[torch.Tensor, torch.Tensor]
-    val: tuple[torch.Tensor, torch.Tensor]
-    test: tuple[torch.Tensor, torch.Tensor]
-    num_classes: int
+    name: str # the dataset's name, e.g. 'digits' or 'mnist'
+    train: tuple[torch.Tensor, torch.Tensor] # training images `[n, C, H, W]` and labels `[n]`
+    val: tuple[torch.Tensor, torch.Tensor] # validation images and labels
+    test: tuple[torch.Tensor, torch.Tensor] # test images and labels
+    num_classes: int # number of classes; labels lie in `[0, num_classes)`
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
         "The shape `(C, H, W)` of one image."
         return tuple(self.train[0].shape[1:])
 
-    def split(self, which: str) -> tuple[torch.Tensor, torch.Tensor]:
+    def split(self,
+              which: str, # 'train', 'val' or 'test'
+             ) -> tuple[torch.Tensor, torch.Tensor]:
         "Images and labels of the split named `which` ('train', 'val' or 'test')."
         if which not in ("train", "val", "test"):
             raise ValueError(f"Unknown split {which!r}: use 'train', 'val' or 'test'.")
         return getattr(self, which)
 
-    def to(self, device) -> ImageData:
+    def to(self,
+           device, # where the copy's tensors live, e.g. 'cpu' or 'cuda'
+          ) -> ImageData:
         "A copy with every tensor on `device`."
         move = lambda pair: tuple(t.to(device) for t in pair)
         return ImageData(self.name, move(self.train), move(self.val), move(self.test), self.num_classes)
@@ -210,7 +214,13 @@ def load_dataset(name: str, # one of `DATASETS`: 'digits', 'mnist', 'fashion_mni
 # %% ../nbs/00_data.ipynb #e6f5ba6c
 class DistinctBatches:
     "An endless iterator of `(images [N, B, C, H, W], labels [N, B])`: N×B distinct images per step."
-    def __init__(self, x: torch.Tensor, y: torch.Tensor, n_nets: int, per_net: int, seed: int = 0):
+    def __init__(self,
+                 x: torch.Tensor, # images `[n, C, H, W]` of one split
+                 y: torch.Tensor, # their labels `[n]`
+                 n_nets: int, # N: generated networks per step
+                 per_net: int, # B: images per network per step; N×B must not exceed `n`
+                 seed: int = 0, # seeds the sampler's own generator for the shuffles
+                ):
         if n_nets * per_net > len(x):
             raise ValueError(f"A step needs n_nets*per_net = {n_nets * per_net} distinct images but the split "
                              f"holds only {len(x)}; lower n_nets or per_net.")
@@ -236,7 +246,9 @@ class DistinctBatches:
         "The sampler's position and random state, so that a resumed run draws the same batches."
         return {"generator": self.generator.get_state(), "perm": self.perm.cpu(), "pos": self.pos}
 
-    def load_state_dict(self, state: dict):
+    def load_state_dict(self,
+                        state: dict, # what `state_dict` returned
+                       ):
         "Continue from a `state_dict`."
         self.generator.set_state(state["generator"])
         self.perm, self.pos = state["perm"].to(self.x.device), state["pos"]

@@ -158,7 +158,8 @@ def ood_metrics(scores_in: dict[str, torch.Tensor], # `uncertainty_scores` `[G, 
 # %% ../nbs/06_ensembles.ipynb #6e000021
 SYNTHETIC_FOREIGN = ("noise", "inverted", "rotated")
 
-def check_foreign_name(name: str):
+def check_foreign_name(name: str, # 'noise', 'inverted', 'rotated', or a dataset name of `DATASETS`
+                      ):
     "Raise a `ValueError` unless `name` names foreign images `foreign_images` can make: before any data are loaded."
     if name not in SYNTHETIC_FOREIGN and name not in DATASETS:
         raise ValueError(f"Unknown foreign images {name!r}; choose one of {', '.join(SYNTHETIC_FOREIGN)} or a dataset: "

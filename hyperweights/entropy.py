@@ -28,7 +28,9 @@ def nearest_neighbour_distances(x: torch.Tensor, # samples `[N, D]`
     return dist.topk(k, dim=1, largest=False).values[:, -1]
 
 # %% ../nbs/03_entropy.ipynb #bd1b5126
-def log_unit_ball_volume(d: int, metric: str = "l2") -> float:
+def log_unit_ball_volume(d: int, # dimension of the ball
+                         metric: str = "l2", # norm of the ball: 'l1' or 'l2'
+                        ) -> float:
     "log of the volume of the unit ball of the L1 or L2 norm in d dimensions."
     if metric == "l2": return d / 2 * math.log(math.pi) - math.lgamma(d / 2 + 1)
     if metric == "l1": return d * math.log(2) - math.lgamma(d + 1)

@@ -49,8 +49,13 @@ def gauge_fix(spec: TargetSpec, # the target the weights belong to
     return flatten(spec, fixed)
 
 # %% ../nbs/02_gauge.ipynb #b74943a4
-def random_symmetry(spec: TargetSpec, flat: torch.Tensor, low: float = 0.1, high: float = 10.0,
-                    shift_std: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
+def random_symmetry(spec: TargetSpec, # the target the weights belong to
+                    flat: torch.Tensor, # weights `[N, P]`
+                    low: float = 0.1, # smallest factor a hidden filter is scaled by
+                    high: float = 10.0, # largest factor; each filter's factor is log-uniform in [low, high]
+                    shift_std: float = 1.0, # std of the normal shift added to all logit biases of one network
+                    generator: torch.Generator | None = None, # CPU generator for the draws; None: torch's global one
+                   ) -> torch.Tensor:
     "`flat` moved along its symmetry orbit: log-uniform positive rescalings of hidden filters plus a logit shift."
     filters, moved, prev = unflatten(spec, flat), [], None
     log_low, log_high = torch.log(torch.tensor(low)), torch.log(torch.tensor(high))

@@ -19,8 +19,13 @@ __all__ = ['NOISES', 'MLP', 'HyperNetConfig', 'paper_config', 'default_config', 
 # %% ../nbs/04_hypernet.ipynb #4d153ec4
 class MLP(nn.Sequential):
     "Linear (no bias) → LeakyReLU → BatchNorm for each hidden width, then a bare Linear."
-    def __init__(self, widths: list[int], leak: float = 0.05, bn_momentum: float = 0.02, bn_eps: float = 1e-7,
-                 init_scale: float = 0.1):
+    def __init__(self,
+                 widths: list[int], # input width, hidden widths, output width
+                 leak: float = 0.05, # LeakyReLU slope
+                 bn_momentum: float = 0.02, # BatchNorm EMA momentum in PyTorch's sense (TF decay 0.98)
+                 bn_eps: float = 1e-7, # BatchNorm epsilon
+                 init_scale: float = 0.1, # init std is init_scale / sqrt(fan_in), truncated at ±2 std
+                ):
         layers = []
         for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):
             linear = nn.Linear(n_in, n_out, bias=False)
@@ -55,7 +60,8 @@ def paper_config() -> HyperNetConfig:
     "The MNIST hypernetwork of arXiv:1801.01952: W1 15-40-40-26, W2 and W3 15-100-100-*, W4 15-60-60-90."
     return HyperNetConfig(generator_hidden=((40, 40), (100, 100), (100, 100), (60, 60)))
 
-def default_config(spec: TargetSpec) -> HyperNetConfig:
+def default_config(spec: TargetSpec, # the target network; the MNIST target gets `paper_config()`
+                  ) -> HyperNetConfig:
     "The papers' configuration for the MNIST target, the generic defaults otherwise."
     return paper_config() if spec == mnist_net() else HyperNetConfig()
 

@@ -51,9 +51,9 @@ class Layer:
 @dataclass(frozen=True)
 class TargetSpec:
     "An immutable description of a target network whose weights come from outside, as a flat `[N, P]` tensor."
-    name: str
+    name: str                          # short name, e.g. 'mnist'; shown in error messages
     input_shape: tuple[int, int, int]  # (C, H, W) of one image
-    layers: tuple[Layer, ...]
+    layers: tuple[Layer, ...]          # the layers in order; the last one's `out_channels` are the classes
 
     def __post_init__(self):
         object.__setattr__(self, "input_shape", tuple(self.input_shape))
@@ -103,7 +103,8 @@ def mnist_net() -> TargetSpec:
         Layer("linear", 8, 10, relu=False)))
 
 # %% ../nbs/01_targets.ipynb #95b76568
-def lenet_cifar(num_classes: int = 10) -> TargetSpec:
+def lenet_cifar(num_classes: int = 10, # classes, the last layer's outputs: 10 for CIFAR-10, 100 for CIFAR-100
+               ) -> TargetSpec:
     "The CIFAR LeNet of arXiv:1905.02898 with VALID convolutions: 62,006 weights for 10 classes."
     return TargetSpec(f"lenet_cifar{num_classes}", (3, 32, 32), (
         Layer("conv", 3, 6, kernel_size=5, pool=2),
@@ -122,7 +123,9 @@ def digits_net() -> TargetSpec:
         Layer("linear", 16, 10, relu=False)))
 
 # %% ../nbs/01_targets.ipynb #265c08f1
-def unflatten(spec: TargetSpec, flat: torch.Tensor) -> list[torch.Tensor]:
+def unflatten(spec: TargetSpec, # the target network
+              flat: torch.Tensor, # N weight vectors `[N, P]`, P = `spec.num_params`
+             ) -> list[torch.Tensor]:
     "Per-layer filters `[N, out_channels, filter_size]` (views into `flat [N, P]`)."
     if flat.ndim != 2 or flat.shape[1] != spec.num_params:
         raise ValueError(f"Expected flat weights of shape [N, {spec.num_params}] for target {spec.name!r}, "
@@ -130,11 +133,15 @@ def unflatten(spec: TargetSpec, flat: torch.Tensor) -> list[torch.Tensor]:
     chunks = flat.split(spec.layer_sizes, dim=1)
     return [c.view(len(flat), l.out_channels, l.filter_size) for c, l in zip(chunks, spec.layers)]
 
-def flatten(spec: TargetSpec, filters: list[torch.Tensor]) -> torch.Tensor:
+def flatten(spec: TargetSpec, # the target network
+            filters: list[torch.Tensor], # per layer `[N, out_channels, filter_size]`, as `unflatten` gives them
+           ) -> torch.Tensor:
     "The flat `[N, P]` tensor of per-layer filters (the inverse of `unflatten`)."
     return torch.cat([f.flatten(1) for f in filters], dim=1)
 
-def kernels_and_biases(spec: TargetSpec, flat: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def kernels_and_biases(spec: TargetSpec, # the target network
+                       flat: torch.Tensor, # N weight vectors `[N, P]`
+                      ) -> list[tuple[torch.Tensor, torch.Tensor]]:
     "Per layer, kernels `[N, out, in, k, k]` (conv) or `[N, out, in]` (linear), and biases `[N, out]`."
     pairs = []
     for f, layer in zip(unflatten(spec, flat), spec.layers):
@@ -143,7 +150,9 @@ def kernels_and_biases(spec: TargetSpec, flat: torch.Tensor) -> list[tuple[torch
     return pairs
 
 # %% ../nbs/01_targets.ipynb #f4eb3cce
-def materialize(spec: TargetSpec, theta: torch.Tensor) -> nn.Sequential:
+def materialize(spec: TargetSpec, # the target network
+                theta: torch.Tensor, # one weight vector `[P]` (a row of a batch `[N, P]`); copied, not shared
+               ) -> nn.Sequential:
     "An `nn.Sequential` holding a copy of the single weight vector `theta [P]`, on its device and in its dtype."
     if theta.shape != (spec.num_params,):
         raise ValueError(f"materialize takes one weight vector of shape [{spec.num_params}] for target {spec.name!r}, "
@@ -210,7 +219,11 @@ def _check_images(spec: TargetSpec, x: torch.Tensor, n_nets: int) -> torch.Tenso
         raise ValueError(f"Got {n_nets} weight vectors but image batches for {x.shape[0]} networks ({list(x.shape)}).")
     return x
 
-def forward(spec: TargetSpec, flat: torch.Tensor, x: torch.Tensor, impl: str | None = None) -> torch.Tensor:
+def forward(spec: TargetSpec, # the target network
+            flat: torch.Tensor, # N weight vectors `[N, P]`
+            x: torch.Tensor, # images `[B, C, H, W]` shared by all N networks, or `[N, B, C, H, W]`, one batch each
+            impl: str | None = None, # conv implementation, one of `CONV_IMPLS`; None: the device's `DEFAULT_CONV_IMPL`
+           ) -> torch.Tensor:
     "Logits `[N, B, classes]` of the N networks `flat [N, P]` on images `[B, C, H, W]` or `[N, B, C, H, W]`."
     impl = impl or DEFAULT_CONV_IMPL.get(flat.device.type, "grouped")
     if impl not in CONV_IMPLS: raise ValueError(f"Unknown conv implementation {impl!r}; choose one of {CONV_IMPLS}.")
@@ -229,10 +242,12 @@ def forward(spec: TargetSpec, flat: torch.Tensor, x: torch.Tensor, impl: str | N
     return h
 
 # %% ../nbs/01_targets.ipynb #f4ecf2cb
-def spec_to_dict(spec: TargetSpec) -> dict:
+def spec_to_dict(spec: TargetSpec, # the target network to describe
+                ) -> dict:
     "A plain-dict form of `spec` (for checkpoints)."
     return asdict(spec)
 
-def spec_from_dict(d: dict) -> TargetSpec:
+def spec_from_dict(d: dict, # what `spec_to_dict` returned
+                  ) -> TargetSpec:
     "The `TargetSpec` saved by `spec_to_dict`."
     return TargetSpec(d["name"], tuple(d["input_shape"]), tuple(Layer(**l) for l in d["layers"]))
