@@ -10,6 +10,8 @@ Only the few things quarto reads differently are translated first: the front-mat
 (`doc_host`) become links between the built pages. Machines with quarto can still run `nbdev_docs`.
 """
 import argparse, json, re, shutil, subprocess, sys
+
+import yaml
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -44,10 +46,9 @@ def unlink_code(md: str) -> str:
 
 def front_matter_title(source: str) -> str:
     "The front-matter cell (`---\\ntitle: ...\\ndescription: ...\\n---`) as a heading and a lead line."
-    fields = dict(re.findall(r"^(\w[\w-]*):\s*(.*(?:\n  .*)*)", source, flags=re.M))
-    clean = lambda s: " ".join(s.split())
-    lines = [f"# {clean(fields.get('title', ''))}"]
-    if "description" in fields: lines.append(f"\n> {clean(fields['description'])}")
+    fields = yaml.safe_load(source.strip().strip("-")) or {}
+    lines = [f"# {fields.get('title', '')}"]
+    if fields.get("description"): lines.append(f"\n> {' '.join(str(fields['description']).split())}")
     return "\n".join(lines)
 
 def translate(nb: dict, site: str, pages: dict[str, str]) -> dict:
