@@ -8,7 +8,7 @@ PCA scatter grids (Fig. 6), paths in weight space (Fig. 7), nearest-neighbour di
 Figures go to `bench/figures/diversity_<checkpoint>/` as PNG files; the numbers (the path table: each pair's
 minimum accuracy on the interpolated and on the direct path) are printed as markdown and written with the machine
 and date to `bench/results/diversity_<checkpoint>.json`. The paths evaluate pairs × points × 2 networks on the
-10,000 test images (800 networks by default: about 25 minutes on a 2-core CPU). With `--lams`, the λ sweep trains
+10,000 test images (800 networks by default: about 10 minutes on one CPU core). With `--lams`, the λ sweep trains
 one short run per λ with the checkpoint's dataset and the paper's configuration otherwise (`lambda_sweep`), and
 scores `--sweep_n` networks of each on the test split.
 """

@@ -24,13 +24,16 @@ from .baselines import conventional
 from .ensembles import (member_metrics, group_metrics, uncertainty_scores, ood_metrics, check_foreign_name,
                                     foreign_images, disjoint_groups, ensemble_curve, reliability_counts,
                                     plot_member_accuracy, plot_ensemble_curves, plot_reliability)
+from .adversarial import (SampledEnsemble, FreshEnsemble, paper_protocol, success_curve, robust_accuracy,
+                                      plot_paper_curves, plot_robustness)
 from .train import (Trainer, TrainConfig, load_hypernet, load_checkpoint, plot_history, atomic_save,
                                 load_tagged, CheckpointError, NonFiniteLossError)
 
 # %% auto #0
-__all__ = ['TARGETS', 'DEFAULT_STEPS', 'DEFAULT_LAM', 'SAMPLES_FORMAT', 'EVAL_FIGURES', 'USER_ERRORS', 'resolve_device',
-           'check_positive', 'writable_folder', 'train', 'sample', 'load_samples', 'evaluate_checkpoint',
-           'hyperweights_train', 'hyperweights_sample', 'hyperweights_eval']
+__all__ = ['TARGETS', 'DEFAULT_STEPS', 'DEFAULT_LAM', 'SAMPLES_FORMAT', 'EVAL_FIGURES', 'THREATS', 'USER_ERRORS',
+           'resolve_device', 'check_positive', 'writable_folder', 'train', 'sample', 'load_samples',
+           'evaluate_checkpoint', 'attack_checkpoint', 'hyperweights_train', 'hyperweights_sample', 'hyperweights_eval',
+           'hyperweights_attack']
 
 # %% ../nbs/90_cli.ipynb #d54d9392
 TARGETS = {"digits": digits_net, "mnist": mnist_net, "cifar10": lambda: lenet_cifar(10), "cifar100": lambda: lenet_cifar(100)}
@@ -262,6 +265,76 @@ def _eval_report(result: dict) -> str:
     lines.append(f"figures: {', '.join(EVAL_FIGURES)} in {result['out']}")
     return "\n".join(lines)
 
+# %% ../nbs/90_cli.ipynb #9e000021
+THREATS = ("transfer", "fgsm", "pgd", "eot")
+
+def _parse_eps(eps: str) -> list[float]:
+    "ε values from a comma-separated string, each in [0, 1]."
+    try: values = [float(v) for v in str(eps).split(",") if v.strip()]
+    except ValueError: raise ValueError(f"eps={eps!r} is not a comma-separated list of numbers, e.g. 0.05,0.1,0.2,0.3.") from None
+    if not values or any(not 0 <= v <= 1 for v in values):
+        raise ValueError(f"eps={eps!r}: give one or more values in [0, 1] (the pixel range), e.g. 0.05,0.1,0.2,0.3.")
+    return values
+
+def attack_checkpoint(checkpoint, # a checkpoint written by `train`
+                      threat: str = "pgd", # 'transfer' (the papers' protocol), 'fgsm', 'pgd' or 'eot'
+                      eps: str = "0.05,0.1,0.2,0.3", # comma-separated L∞ radii (ignored by 'transfer', which uses 0..58/255)
+                      n: int = 100, # networks in the sampled ensemble
+                      images: int = 1000, # test images attacked (the first ones)
+                      steps: int = 10, # PGD steps
+                      out=None, # folder for the figure; None: attack/ beside the checkpoint
+                      seed: int = 0, # seed of the sampled networks
+                      root=None, # data folder of the checkpoint's dataset
+                      device: str = "auto", # 'cpu', 'cuda', 'cuda:N' or 'auto'
+                      download: bool = False, # let torchvision download a missing dataset
+                      progress: bool = False, # show progress bars
+                     ) -> dict:
+    "Attack networks sampled from `checkpoint` with one threat model; returns the curves and writes a figure."
+    if threat not in THREATS: raise ValueError(f"Unknown threat {threat!r}; choose one of {', '.join(THREATS)}.")
+    radii = _parse_eps(eps)
+    check_positive(n=n, images=images, steps=steps)
+    device = resolve_device(device)
+    out = writable_folder(Path(checkpoint).parent / "attack" if out is None else out)
+    state = load_checkpoint(checkpoint)
+    hnet = load_hypernet(state, device)
+    x, y = load_dataset(state["dataset"], root=root, download=download, device=device).test
+    x, y = x[:images], y[:images]
+    title = f"{state['dataset']}, λ={state['train_config']['lam']:g}, {len(x)} test images"
+    if threat == "transfer":
+        result = paper_protocol(hnet, x, y, ensemble=n, seed=seed, progress=progress)
+        curves = {who: success_curve(result, who).tolist() for who in ("single", "ensemble")}
+        fig = plot_paper_curves(result, f"transfer attack: {title}")
+        report = {"threat": threat, "eps": (result["eps"]).tolist(), "counted": int(result["counted"].sum()), "success": curves}
+    else:
+        g = torch.Generator().manual_seed(seed)
+        ensemble = SampledEnsemble(hnet.spec, sample_weights(hnet, n, g).to(device))
+        one = SampledEnsemble(hnet.spec, sample_weights(hnet, 1, g).to(device))
+        attack = "fgsm" if threat == "fgsm" else "pgd"
+        kwargs = {} if attack == "fgsm" else {"steps": steps}
+        attacked = {"one network": (one, None),
+                    f"ensemble of {n}": (FreshEnsemble(hnet, 10, seed + 1), ensemble) if threat == "eot" else (ensemble, None)}
+        rows = {name: robust_accuracy(model, x, y, radii, attack, judge=judge, progress=progress, **kwargs)
+                for name, (model, judge) in attacked.items()}
+        fig = plot_robustness({f"{threat.upper()}: {k}": v for k, v in rows.items()}, title)
+        report = {"threat": threat, "eps": radii, "rows": rows}
+    out.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out / f"attack_{threat}.png", dpi=110, bbox_inches="tight")
+    import matplotlib.pyplot as plt; plt.close(fig)
+    return {**report, "figure": str(out / f"attack_{threat}.png")}
+
+def _attack_report(result: dict) -> str:
+    "The table `hyperweights_attack` prints."
+    if result["threat"] == "transfer":
+        lines = [f"transfer attack on {result['counted']} correctly classified images: success probability",
+                 "ε (/255)  single  ensemble"]
+        lines += [f"{e * 255:8.0f}  {s:.3f}   {v:.3f}" for e, s, v in zip(result["eps"], result["success"]["single"], result["success"]["ensemble"])]
+        return "\n".join(lines)
+    names = list(result["rows"])
+    lines = [f"{result['threat'].upper()}: accuracy under attack", "ε       " + "  ".join(f"{n:>18}" for n in names)]
+    for i, e in enumerate(result["eps"]):
+        lines.append(f"{e:<7.3f} " + "  ".join(f"{result['rows'][n][i]['robust_acc']:>18.4f}" for n in names))
+    return "\n".join(lines)
+
 # %% ../nbs/90_cli.ipynb #5bdfae8f
 def _report(metrics: dict) -> str:
     "A short human-readable summary of individual and ensemble accuracy."
@@ -344,3 +417,25 @@ def hyperweights_eval(
         result = evaluate_checkpoint(checkpoint, n, ensemble, ood, out, seed, root, ood_root, device, download,
                                      progress=sys.stdout.isatty())  # no progress bar text in a redirected output
     print(_eval_report(result))
+
+# %% ../nbs/90_cli.ipynb #9e000023
+@call_parse
+def hyperweights_attack(
+    checkpoint: str,        # a checkpoint written by hyperweights_train
+    threat: str = "pgd",    # transfer (the papers' protocol), fgsm, pgd, or eot (PGD averaged over fresh samples)
+    eps: str = "0.05,0.1,0.2,0.3", # comma-separated L-infinity radii in the pixel range [0, 1] (transfer uses 0..58/255)
+    n: int = 100,           # networks in the sampled ensemble
+    images: int = 1000,     # test images to attack (the first ones)
+    steps: int = 10,        # PGD steps
+    out: str = None,        # folder for the figure (default attack/ beside the checkpoint)
+    seed: int = 0,          # seed of the sampled networks
+    root: str = None,       # data folder for the checkpoint's dataset (not needed for digits)
+    device: str = "auto",   # 'cpu', 'cuda', 'cuda:N' or 'auto'
+    download: bool = False, # let torchvision download the checkpoint's dataset (needs internet)
+):
+    "Attack one sampled network and a sampled ensemble; print accuracy (or success) against ε and write the figure."
+    with _user_errors("hyperweights_attack"):
+        result = attack_checkpoint(checkpoint, threat, eps, n, images, steps, out, seed, root, device, download,
+                                   progress=sys.stdout.isatty())
+    print(_attack_report(result))
+    print(f"figure: {result['figure']}")
