@@ -26,14 +26,15 @@ from .ensembles import (member_metrics, group_metrics, uncertainty_scores, ood_m
                                     plot_member_accuracy, plot_ensemble_curves, plot_reliability)
 from .adversarial import (SampledEnsemble, FreshEnsemble, paper_protocol, success_curve, robust_accuracy,
                                       plot_paper_curves, plot_robustness)
+from .distill import distillation_table, save_network, network_code
 from .train import (Trainer, TrainConfig, load_hypernet, load_checkpoint, plot_history, atomic_save,
                                 load_tagged, CheckpointError, NonFiniteLossError)
 
 # %% auto #0
 __all__ = ['TARGETS', 'DEFAULT_STEPS', 'DEFAULT_LAM', 'SAMPLES_FORMAT', 'EVAL_FIGURES', 'THREATS', 'USER_ERRORS',
            'resolve_device', 'check_positive', 'writable_folder', 'train', 'sample', 'load_samples',
-           'evaluate_checkpoint', 'attack_checkpoint', 'hyperweights_train', 'hyperweights_sample', 'hyperweights_eval',
-           'hyperweights_attack']
+           'evaluate_checkpoint', 'attack_checkpoint', 'distill_checkpoint', 'hyperweights_train',
+           'hyperweights_sample', 'hyperweights_eval', 'hyperweights_attack', 'hyperweights_distill']
 
 # %% ../nbs/90_cli.ipynb #d54d9392
 TARGETS = {"digits": digits_net, "mnist": mnist_net, "cifar10": lambda: lenet_cifar(10), "cifar100": lambda: lenet_cifar(100)}
@@ -335,6 +336,37 @@ def _attack_report(result: dict) -> str:
         lines.append(f"{e:<7.3f} " + "  ".join(f"{result['rows'][n][i]['robust_acc']:>18.4f}" for n in names))
     return "\n".join(lines)
 
+# %% ../nbs/90_cli.ipynb #9e000031
+def distill_checkpoint(checkpoint, # a checkpoint written by `train`
+                       out=None, # file for the student's state_dict; None: student.pt beside the checkpoint
+                       members: int = 200, # networks in the teacher ensemble
+                       steps: int = 5000, # steps of the student and of the label-trained network
+                       temperature: float = 1.0, # the student's temperature
+                       seed: int = 0, # seed of the samples and the training
+                       root=None, # data folder of the checkpoint's dataset
+                       device: str = "auto", # 'cpu', 'cuda', 'cuda:N' or 'auto'
+                       download: bool = False, # let torchvision download a missing dataset
+                      ) -> dict:
+    "The distillation table of networks sampled from `checkpoint`; writes the distilled student's state_dict."
+    check_positive(members=members, steps=steps)
+    if temperature <= 0: raise ValueError(f"temperature={temperature}: it must be positive.")
+    out = Path(checkpoint).parent / "student.pt" if out is None else Path(out)
+    if out.is_dir(): raise ValueError(f"{out} is a folder; give the file to write the student to.")
+    writable_folder(out.parent)
+    device = resolve_device(device)
+    state = load_checkpoint(checkpoint)
+    hnet = load_hypernet(state, device)
+    data = load_dataset(state["dataset"], root=root, download=download, device=device)
+    table, student = distillation_table(hnet, data, members, steps, temperature, seed=seed)
+    save_network(hnet.spec, student, out)
+    return {"table": table, "out": str(out), "code": network_code(hnet.spec)}
+
+def _distill_report(result: dict) -> str:
+    "The table `hyperweights_distill` prints."
+    lines = [f"{'':40} {'accuracy':>9} {'NLL':>7} {'ECE':>7}"]
+    lines += [f"{name:40} {row['acc']:9.4f} {row['nll']:7.4f} {row['ece']:7.4f}" for name, row in result["table"].items()]
+    return "\n".join(lines)
+
 # %% ../nbs/90_cli.ipynb #5bdfae8f
 def _report(metrics: dict) -> str:
     "A short human-readable summary of individual and ensemble accuracy."
@@ -439,3 +471,22 @@ def hyperweights_attack(
                                    progress=sys.stdout.isatty())
     print(_attack_report(result))
     print(f"figure: {result['figure']}")
+
+# %% ../nbs/90_cli.ipynb #9e000033
+@call_parse
+def hyperweights_distill(
+    checkpoint: str,        # a checkpoint written by hyperweights_train
+    out: str = None,        # file for the student's state_dict (default student.pt beside the checkpoint)
+    members: int = 200,     # networks in the teacher ensemble
+    steps: int = 5000,      # training steps of the student and of the label-trained network
+    temperature: float = 1.0, # distillation temperature
+    seed: int = 0,          # seed of the samples and the training
+    root: str = None,       # data folder for the checkpoint's dataset (not needed for digits)
+    device: str = "auto",   # 'cpu', 'cuda', 'cuda:N' or 'auto'
+    download: bool = False, # let torchvision download the checkpoint's dataset (needs internet)
+):
+    "Distil sampled networks into one; print members, ensemble, weight averages, student and label-trained network; save the student."
+    with _user_errors("hyperweights_distill"):
+        result = distill_checkpoint(checkpoint, out, members, steps, temperature, seed, root, device, download)
+    print(_distill_report(result))
+    print(f"student saved to {result['out']}; it loads with torch.load(..., weights_only=True) into:\n{result['code']}")
