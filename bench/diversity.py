@@ -51,6 +51,8 @@ def main(checkpoint: str = "bench/runs/mnist/step13000.pt", # a trained hypernet
          seed: int = 1212, # seeds the samples (the authors' PCA seed)
          device: str = "cpu", # 'cpu' or 'cuda'
          lams: str = "", # comma-separated λ values for the sweep; empty: no sweep
+         baselines: str = "", # a file of conventionally trained networks (as bench/adversarial.py caches them) to compare distances with
+         parts: str = "filters,pca,distances,functional,paths", # the analyses to run (a subset writes its own results file)
          sweep_steps: int = 500, # training steps of each sweep run
          sweep_n: int = 50, # networks scored per sweep run
         ):
@@ -64,37 +66,47 @@ def main(checkpoint: str = "bench/runs/mnist/step13000.pt", # a trained hypernet
     figures.mkdir(parents=True, exist_ok=True)
     start, results = time.time(), {}
 
-    for layer, unit, channel in filter_panels(spec, seed):
+    todo = set(parts.split(","))
+    for layer, unit, channel in (filter_panels(spec, seed) if "filters" in todo else []):
         fig = plot_filters(hnet, layer, unit, channel, seed=seed)
         fig.savefig(figures / f"filters_layer{layer + 1}_unit{unit}_channel{channel}.png", dpi=110, bbox_inches="tight")
         plt.close(fig)
-    variances = filter_variance(spec, sample_weights(hnet, 500, torch.Generator().manual_seed(seed)))
-    results["filter_variance"] = {f"layer {i + 1}": {"min": v.min().item(), "median": v.median().item(), "max": v.max().item()}
-                                  for i, v in enumerate(variances)}
-    results["constant_filters"] = constant_filters(variances)
+    if "filters" in todo:
+        variances = filter_variance(spec, sample_weights(hnet, 500, torch.Generator().manual_seed(seed)))
+        results["filter_variance"] = {f"layer {i + 1}": {"min": v.min().item(), "median": v.median().item(), "max": v.max().item()}
+                                      for i, v in enumerate(variances)}
+        results["constant_filters"] = constant_filters(variances)
 
-    samples = sample_weights(hnet, pca_samples, torch.Generator().manual_seed(seed))
+    samples = sample_weights(hnet, pca_samples, torch.Generator().manual_seed(seed)) if "pca" in todo else None
     results["pca_explained"] = {}
-    for set_name, where in pca_sets(spec).items():
+    for set_name, where in (pca_sets(spec).items() if "pca" in todo else []):
         scores, explained = pca(samples[:, where])
         results["pca_explained"][set_name] = explained.tolist()
         fig = plot_pca_grid(scores, f"{set_name} ({pca_samples:,} samples)", explained)
         fig.savefig(figures / f"pca_{set_name.replace(' ', '_').replace(',', '')}.png", dpi=90, bbox_inches="tight")
         plt.close(fig)
 
-    generated = sample_weights(hnet, nn_samples, torch.Generator().manual_seed(seed + 1))
-    distances = neighbour_distances(generated)
-    fig = plot_neighbour_distances(distances)
-    fig.savefig(figures / "neighbour_distances.png", dpi=110, bbox_inches="tight"); plt.close(fig)
-    results["nn_distance_median"] = {k: v.median().item() for k, v in distances.items()}
-    ten = sample_weights(hnet, 10, torch.Generator().manual_seed(seed + 2))
-    results["functional_diversity_10"] = functional_diversity(spec, ten, x, y)
+    others = torch.load(baselines, weights_only=True)["weights"].to(device) if baselines else None
+    if "distances" in todo:
+        generated = sample_weights(hnet, nn_samples, torch.Generator().manual_seed(seed + 1))
+        distances = neighbour_distances(generated, others)
+        if others is not None:
+            distances = dict(zip(["generated ↔ generated", "conventional → generated", "conventional ↔ conventional"], distances.values()))
+        fig = plot_neighbour_distances(distances)
+        fig.savefig(figures / "neighbour_distances.png", dpi=110, bbox_inches="tight"); plt.close(fig)
+        results["nn_distance_median"] = {k: v.median().item() for k, v in distances.items()}
+        results["nn_distance_min"] = {k: v.min().item() for k, v in distances.items()}
+    if "functional" in todo:
+        ten = sample_weights(hnet, 10, torch.Generator().manual_seed(seed + 2))
+        results["functional_diversity_10"] = functional_diversity(spec, ten, x, y)
+        if others is not None: results["functional_diversity_conventional"] = functional_diversity(spec, others, x, y)
 
-    paths = path_accuracies(hnet, x, y, pairs=pairs, points=points, seed=seed, progress=True)
-    fig = plot_paths(paths)
-    fig.savefig(figures / "paths.png", dpi=110, bbox_inches="tight"); plt.close(fig)
-    results["paths"] = {"t": paths["t"].tolist(), "interpolated": paths["interpolated"].tolist(), "direct": paths["direct"].tolist()}
-    results["path_table"] = path_table(paths)
+    if "paths" in todo:
+        paths = path_accuracies(hnet, x, y, pairs=pairs, points=points, seed=seed, progress=True)
+        fig = plot_paths(paths)
+        fig.savefig(figures / "paths.png", dpi=110, bbox_inches="tight"); plt.close(fig)
+        results["paths"] = {"t": paths["t"].tolist(), "interpolated": paths["interpolated"].tolist(), "direct": paths["direct"].tolist()}
+        results["path_table"] = path_table(paths)
 
     if lams:
         config = TrainConfig(**{**state["train_config"], "steps": sweep_steps, "val_every": sweep_steps, "val_nets": 50,
@@ -109,11 +121,14 @@ def main(checkpoint: str = "bench/runs/mnist/step13000.pt", # a trained hypernet
     results["meta"] = {"checkpoint": checkpoint, "machine": f"{platform.machine()} / {device} / torch {torch.__version__}",
                        "threads": torch.get_num_threads(), "date": time.strftime("%Y-%m-%d"),
                        "wall_clock_s": time.time() - start}
-    out = HERE / "results" / f"diversity_{state['dataset']}_{name}.json"
+    suffix = "" if todo == {"filters", "pca", "distances", "functional", "paths"} else "_" + "_".join(sorted(todo))
+    out = HERE / "results" / f"diversity_{state['dataset']}_{name}{suffix}.json"
     out.write_text(json.dumps(results, indent=1))
-    print(f"| pair | interpolated min | direct min |\n|---|---|---|")
-    for i, (a, b) in enumerate(zip(paths["interpolated"].min(1).values, paths["direct"].min(1).values)):
-        print(f"| {i + 1} | {a:.4f} | {b:.4f} |")
-    print({k: round(v, 4) for k, v in results["path_table"].items()})
-    print("functional diversity of 10 generated networks:", {k: round(v, 4) for k, v in results["functional_diversity_10"].items()})
+    if "paths" in todo:
+        print(f"| pair | interpolated min | direct min |\n|---|---|---|")
+        for i, (a, b) in enumerate(zip(paths["interpolated"].min(1).values, paths["direct"].min(1).values)):
+            print(f"| {i + 1} | {a:.4f} | {b:.4f} |")
+        print({k: round(v, 4) for k, v in results["path_table"].items()})
+    for key in ("nn_distance_median", "nn_distance_min", "functional_diversity_10", "functional_diversity_conventional"):
+        if key in results: print(key, {k: round(v, 4) for k, v in results[key].items()})
     print(f"wrote {out} and {figures}/ in {time.time() - start:.0f} s")
