@@ -281,7 +281,7 @@ def attack_checkpoint(checkpoint, # a checkpoint written by `train`
                       threat: str = "pgd", # 'transfer' (the papers' protocol), 'fgsm', 'pgd' or 'eot'
                       eps: str = "0.05,0.1,0.2,0.3", # comma-separated L∞ radii (ignored by 'transfer', which uses 0..58/255)
                       n: int = 100, # networks in the sampled ensemble
-                      images: int = 1000, # test images attacked (the first ones)
+                      images: int = 1000, # test images attacked (the first ones; all of them if there are fewer)
                       steps: int = 10, # PGD steps
                       out=None, # folder for the figure; None: attack/ beside the checkpoint
                       seed: int = 0, # seed of the sampled networks
@@ -457,7 +457,7 @@ def hyperweights_attack(
     threat: str = "pgd",    # transfer (the papers' protocol), fgsm, pgd, or eot (PGD averaged over fresh samples)
     eps: str = "0.05,0.1,0.2,0.3", # comma-separated L-infinity radii in the pixel range [0, 1] (transfer uses 0..58/255)
     n: int = 100,           # networks in the sampled ensemble
-    images: int = 1000,     # test images to attack (the first ones)
+    images: int = 1000,     # test images to attack (the first ones; all if there are fewer)
     steps: int = 10,        # PGD steps
     out: str = None,        # folder for the figure (default attack/ beside the checkpoint)
     seed: int = 0,          # seed of the sampled networks

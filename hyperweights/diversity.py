@@ -94,6 +94,10 @@ def weight_indices(spec: TargetSpec, # the target network
                   ) -> slice:
     "The coordinates of a filter, a layer or the whole network in the flat `[N, P]` layout."
     if layer is None: return slice(0, spec.num_params)
+    if not 0 <= layer < len(spec.layers):
+        raise ValueError(f"layer={layer}: target {spec.name!r} has layers 0 to {len(spec.layers) - 1}.")
+    if unit is not None and not 0 <= unit < spec.layers[layer].out_channels:
+        raise ValueError(f"unit={unit}: layer {layer} of {spec.name!r} has filters 0 to {spec.layers[layer].out_channels - 1}.")
     start = sum(spec.layer_sizes[:layer])
     if unit is None: return slice(start, start + spec.layer_sizes[layer])
     size = spec.layers[layer].filter_size
@@ -268,7 +272,7 @@ def plot_lambda_sweep(rows: list[dict[str, float]], # what `lambda_sweep` return
 def error_correlation(labels: torch.Tensor, # labels `[K, n]` of K ≥ 2 networks on n images
                       y: torch.Tensor, # true labels `[n]`
                      ) -> float:
-    "Mean Pearson correlation, over pairs of networks, of their error indicators (pairs where one is never wrong, or always, are skipped)."
+    "Mean Pearson correlation, over pairs of networks, of their error indicators (pairs where one is never wrong, or always, are skipped; NaN if no pair is left)."
     if len(labels) < 2: raise ValueError(f"error_correlation needs at least 2 networks; got {len(labels)}.")
     errors = (labels.long() != y).double()
     centred = errors - errors.mean(1, keepdim=True)
@@ -322,6 +326,8 @@ class PathExplorer:
                  cols: int = 4, # filters per row in the filter panel
                 ):
         import matplotlib.pyplot as plt, ipywidgets as widgets
+        if points < 2 or background < 2:
+            raise ValueError(f"PathExplorer needs points ≥ 2 and background ≥ 2; got {points} and {background}.")
         self.hnet, self.x, self.y, self.cols = hnet, x, y, cols
         self.t = torch.linspace(0, 1, points)
         self.noise = torch.Generator().manual_seed(seed)
@@ -335,6 +341,7 @@ class PathExplorer:
         self.ax_pca.set(title="position on PC1–PC2", xlabel="PC1", ylabel="PC2")
         self.ax_acc.set(title="test accuracy along the path", xlabel="t", ylabel="accuracy")
         self.ax_filters.set_axis_off()
+        self.figure.tight_layout()
         self.slider = widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=float(self.t[1] - self.t[0]), description="t")
         self.button = widgets.Button(description="new pair")
         self.output = widgets.Output()

@@ -22,7 +22,7 @@ def screenshot(page: str, height: int, width: int = 1280) -> Path:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("pages", nargs="+", help="page names without .html, e.g. index 05_train")
-    ap.add_argument("--height", type=int, default=6000, help="pixels of each page to capture")
+    ap.add_argument("--height", type=int, default=30000, help="pixels of each page to capture (pages are cut there)")
     args = ap.parse_args()
     if not shutil.which("chromium"): sys.exit("error: chromium not found; install it with `apt-get install chromium`")
     SHOTS.mkdir(parents=True, exist_ok=True)
