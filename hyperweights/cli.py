@@ -404,7 +404,7 @@ def hyperweights_train(
     "Train a hypernetwork, then report the test accuracy of sampled networks and of their ensemble."
     with _user_errors("hyperweights_train"):
         result = train(dataset, root, steps, lam, seed, out, resume, device, None, n_eval, download=download,
-                       overwrite=overwrite, baseline=baseline)
+                       overwrite=overwrite, baseline=baseline, progress=sys.stdout.isatty())  # no bar text in a redirected output
     print(f"trained {result['steps']} steps in {result['seconds']:.0f} s; checkpoint {result['checkpoint']}")
     print(f"test accuracy of {n_eval} sampled networks on {dataset}:\n{_report(result)}")
     if baseline:
