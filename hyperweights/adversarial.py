@@ -183,6 +183,11 @@ def plot_paper_curves(result: dict[str, torch.Tensor], # what `paper_protocol` r
 # %% ../nbs/08_adversarial.ipynb #8a000024
 ATTACKS = {"fgsm": fgsm, "pgd": pgd}
 
+@torch.no_grad()
+def _labels(model: nn.Module, x: torch.Tensor, chunk: int) -> torch.Tensor:
+    "The model's predicted labels `[n]`, `chunk` images per call."
+    return torch.cat([model(x[i:i + chunk]).argmax(-1) for i in range(0, len(x), chunk)])
+
 def robust_accuracy(model: nn.Module, # the attacked model: images → logits
                     x: torch.Tensor, # images `[n, C, H, W]`
                     y: torch.Tensor, # labels `[n]`
@@ -196,12 +201,12 @@ def robust_accuracy(model: nn.Module, # the attacked model: images → logits
     "Per ε: accuracy of the judge on the adversarial images, success rate on the images it had right, mean L∞ of the successes."
     if attack not in ATTACKS: raise ValueError(f"Unknown attack {attack!r}; choose one of {sorted(ATTACKS)}.")
     judge = judge or model
-    with torch.no_grad(): clean = torch.cat([judge(x[i:i + chunk]).argmax(-1) for i in range(0, len(x), chunk)]) == y
+    clean = _labels(judge, x, chunk) == y
     rows = []
     for e in (progress_bar(eps, leave=False) if progress else eps):
         adv = torch.cat([ATTACKS[attack](model, x[i:i + chunk], y[i:i + chunk], e, **attack_kwargs)
                          for i in range(0, len(x), chunk)])
-        with torch.no_grad(): right = torch.cat([judge(adv[i:i + chunk]).argmax(-1) for i in range(0, len(x), chunk)]) == y
+        right = _labels(judge, adv, chunk) == y
         success = clean & ~right
         size = (adv - x).flatten(1).abs().max(1).values
         rows.append({"eps": float(e), "robust_acc": right.float().mean().item(),

@@ -153,6 +153,12 @@ def train(dataset: str = "digits", # one of `TARGETS`
 # %% ../nbs/90_cli.ipynb #7660646d
 SAMPLES_FORMAT = "hyperweights-samples"
 
+def _load_run(checkpoint, root, device: str, download: bool) -> tuple[dict, HyperNetwork, object]:
+    "A checkpoint's state, its hypernetwork on `device`, and the dataset it was trained on."
+    state = load_checkpoint(checkpoint)
+    hnet = load_hypernet(state, device)
+    return state, hnet, load_dataset(state["dataset"], root=root, download=download, device=device)
+
 def sample(checkpoint, # a checkpoint written by `train`
            n: int = 100, # networks to draw
            out=None, # samples file to write; None: samples_{n}.pt beside the checkpoint
@@ -170,9 +176,7 @@ def sample(checkpoint, # a checkpoint written by `train`
     if out.is_dir(): raise IsADirectoryError(f"{out} is a folder; pass a file name for the samples, e.g. {out / 'samples.pt'}.")
     if out.exists(): load_samples(out)  # replace an earlier samples file, never a checkpoint or another file
     writable_folder(out.parent)
-    state = load_checkpoint(checkpoint)
-    hnet = load_hypernet(state, device)
-    data = load_dataset(state["dataset"], root=root, download=download, device=device)
+    state, hnet, data = _load_run(checkpoint, root, device, download)
     thetas = sample_weights(hnet, n, torch.Generator().manual_seed(seed), gauge=gauge)
     atomic_save({"format": SAMPLES_FORMAT, "spec": spec_to_dict(hnet.spec), "weights": thetas.cpu(),
                  "gauge": gauge, "checkpoint": str(checkpoint), "seed": seed}, out)
@@ -296,10 +300,8 @@ def attack_checkpoint(checkpoint, # a checkpoint written by `train`
     check_positive(n=n, images=images, steps=steps)
     device = resolve_device(device)
     out = writable_folder(Path(checkpoint).parent / "attack" if out is None else out)
-    state = load_checkpoint(checkpoint)
-    hnet = load_hypernet(state, device)
-    x, y = load_dataset(state["dataset"], root=root, download=download, device=device).test
-    x, y = x[:images], y[:images]
+    state, hnet, data = _load_run(checkpoint, root, device, download)
+    x, y = data.test[0][:images], data.test[1][:images]
     title = f"{state['dataset']}, λ={state['train_config']['lam']:g}, {len(x)} test images"
     if threat == "transfer":
         result = paper_protocol(hnet, x, y, ensemble=n, seed=seed, progress=progress)
@@ -354,9 +356,7 @@ def distill_checkpoint(checkpoint, # a checkpoint written by `train`
     if out.is_dir(): raise ValueError(f"{out} is a folder; give the file to write the student to.")
     writable_folder(out.parent)
     device = resolve_device(device)
-    state = load_checkpoint(checkpoint)
-    hnet = load_hypernet(state, device)
-    data = load_dataset(state["dataset"], root=root, download=download, device=device)
+    state, hnet, data = _load_run(checkpoint, root, device, download)
     table, student = distillation_table(hnet, data, members, steps, temperature, seed=seed)
     save_network(hnet.spec, student, out)
     return {"table": table, "out": str(out), "code": network_code(hnet.spec)}

@@ -29,8 +29,7 @@ def network_scores(spec: TargetSpec, # the target network
                    y: torch.Tensor, # labels `[n]`
                   ) -> dict[str, float]:
     "Accuracy, NLL and ECE averaged over the K networks, each scored alone."
-    metrics = member_metrics(predict(spec, thetas, x, y=y))
-    return {k: metrics[k].double().mean().item() for k in ("acc", "nll", "ece")}
+    return _member_scores(predict(spec, thetas, x, y=y))
 
 def ensemble_scores(spec: TargetSpec, # the target network
                     thetas: torch.Tensor, # flat weights `[K, P]` of the members
@@ -38,7 +37,14 @@ def ensemble_scores(spec: TargetSpec, # the target network
                     y: torch.Tensor, # labels `[n]`
                    ) -> dict[str, float]:
     "Accuracy, NLL and ECE of the K networks' mean probability."
-    metrics = group_metrics(predict(spec, thetas, x, y=y), y)
+    return _ensemble_scores(predict(spec, thetas, x, y=y), y)
+
+def _member_scores(pred: dict) -> dict[str, float]:
+    metrics = member_metrics(pred)
+    return {k: metrics[k].double().mean().item() for k in ("acc", "nll", "ece")}
+
+def _ensemble_scores(pred: dict, y: torch.Tensor) -> dict[str, float]:
+    metrics = group_metrics(pred, y)
     return {"acc": metrics["acc_mean_prob"][0].item(), "nll": metrics["nll"][0].item(), "ece": metrics["ece"][0].item()}
 
 # %% ../nbs/09_distillation.ipynb #9d000011
@@ -117,8 +123,8 @@ def distillation_table(hnet: HyperNetwork, # a trained hypernetwork
     spec, (x, y) = hnet.spec, data.test
     start = time.time()
     thetas = sample_weights(hnet, members, torch.Generator().manual_seed(seed))
-    rows = {f"members (mean of {members})": network_scores(spec, thetas, x, y),
-            f"ensemble of {members}": ensemble_scores(spec, thetas, x, y)}
+    pred = predict(spec, thetas, x, y=y)  # one pass scores the members and their ensemble
+    rows = {f"members (mean of {members})": _member_scores(pred), f"ensemble of {members}": _ensemble_scores(pred, y)}
     rows[f"ensemble of {members}"]["seconds"] = time.time() - start
     for k in averages:
         for gauged in (True, False):
@@ -136,15 +142,8 @@ def distillation_table(hnet: HyperNetwork, # a trained hypernetwork
 def network_code(spec: TargetSpec, # the target network
                 ) -> str:
     "The PyTorch expression that builds `materialize(spec, ·)`'s layers, for code that does not import hyperweights."
-    parts = []
-    for i, layer in enumerate(spec.layers):
-        if layer.kind == "linear" and (i == 0 or spec.layers[i - 1].kind == "conv"): parts.append("nn.Flatten()")
-        if layer.kind == "conv":
-            parts.append(f"nn.Conv2d({layer.in_channels}, {layer.out_channels}, {layer.kernel_size}, padding={layer.padding})")
-        else: parts.append(f"nn.Linear({layer.in_channels}, {layer.out_channels})")
-        if layer.relu: parts.append("nn.ReLU()")
-        if layer.pool > 1: parts.append(f"nn.MaxPool2d({layer.pool})")
-    return "nn.Sequential(\n    " + ",\n    ".join(parts) + ",\n)"
+    modules = materialize(spec, torch.zeros(spec.num_params))  # each torch layer's repr is its constructor call
+    return "nn.Sequential(\n" + "".join(f"    nn.{module!r},\n" for module in modules) + ")"
 
 def save_network(spec: TargetSpec, # the target network
                  theta: torch.Tensor, # one weight vector `[P]`

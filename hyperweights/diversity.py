@@ -5,6 +5,7 @@
 # %% ../nbs/07_diversity.ipynb #7d000004
 from __future__ import annotations
 import math
+from dataclasses import replace
 
 import torch
 
@@ -12,7 +13,8 @@ from .targets import TargetSpec, unflatten, kernels_and_biases
 from .gauge import gauge_fix
 from .hypernet import HyperNetwork, sample_weights
 from .entropy import nearest_neighbour_distances, weight_entropy
-from .evaluate import predict, vote_counts
+from .evaluate import predict, vote_counts, ensemble_metrics
+from .train import Trainer, TrainConfig
 from .ensembles import pairwise_disagreement
 
 # %% auto #0
@@ -48,13 +50,11 @@ def plot_filter_grid(images: torch.Tensor, # `[N, h, w]` slices, e.g. from `filt
     if ax is None: fig, ax = plt.subplots(figsize=(cols * 0.8, rows * 0.8 + 0.4))
     fig = ax.figure
     ax.set_axis_off(); ax.set_title(title, fontsize=10)
-    grid = ax.get_subplotspec().subgridspec(rows, cols, wspace=0.08, hspace=0.08) if ax.get_subplotspec() else None
-    tiles = []
+    grid = ax.get_subplotspec().subgridspec(rows, cols, wspace=0.08, hspace=0.08)
     for i in range(min(rows * cols, len(images))):
-        tile = fig.add_subplot(grid[i // cols, i % cols]) if grid is not None else fig.add_subplot(rows, cols, i + 1)
+        tile = fig.add_subplot(grid[i // cols, i % cols])
         tile.imshow(images[i].detach().cpu(), cmap="Blues_r", interpolation="nearest")
         tile.set_xticks([]); tile.set_yticks([])
-        tiles.append(tile)
     return fig
 
 # %% ../nbs/07_diversity.ipynb #7d000013
@@ -237,9 +237,6 @@ def lambda_sweep(spec: TargetSpec, # the target network
                  **predict_kwargs, # passed on to `predict`
                 ) -> list[dict[str, float]]:
     "For each λ: Ĥ of n samples, their mean test accuracy and their majority vote."
-    from dataclasses import replace
-    from hyperweights.train import Trainer, TrainConfig
-    from hyperweights.evaluate import ensemble_metrics
     config = config or TrainConfig(steps=600, val_every=600, val_nets=100)
     rows = []
     for lam in lams:
@@ -371,8 +368,8 @@ class PathExplorer:
     def show(self, t: float):
         "Redraw the filters, the accuracy marker and the PCA marker of the network at position t."
         i = self.index(t)
-        kernel, _ = kernels_and_biases(self.hnet.spec, self.path[i:i + 1])[0]
-        tiles = _tiles(kernel[0, :, 0] if kernel.ndim == 5 else kernel[0, :, None, :], self.cols)
+        first = [filter_slice(self.hnet.spec, self.path[i:i + 1], 0, unit)[0] for unit in range(self.hnet.spec.layers[0].out_channels)]
+        tiles = _tiles(torch.stack(first), self.cols)
         if self.filter_image is None: self.filter_image = self.ax_filters.imshow(tiles, cmap="Blues_r", vmin=0, vmax=1)
         else: self.filter_image.set_data(tiles)
         self.ax_filters.set_title(f"first-layer filters at t = {self.t[i]:.2f}")
