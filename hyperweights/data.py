@@ -171,6 +171,8 @@ def _cifar(name: str, loader_name: str, archive: str, num_classes: int, root, do
     root = Path(root or default_root())
     if (root / "train").is_dir() and (root / "test").is_dir():
         (x, y), test = [_read_image_folder(root / s, num_classes) for s in ("train", "test")]
+        order = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))  # the folder is sorted by class
+        x, y = x[order], y[order]
     else:
         import torchvision.datasets as tvd
         if not download:

@@ -10,11 +10,11 @@ from dataclasses import dataclass, asdict
 import torch
 from torch import nn
 
-from .targets import TargetSpec, mnist_net, unflatten
+from .targets import TargetSpec, mnist_net, lenet_cifar, unflatten
 from .gauge import gauge_fix
 
 # %% auto #0
-__all__ = ['NOISES', 'MLP', 'HyperNetConfig', 'paper_config', 'default_config', 'HyperNetwork', 'sample_weights']
+__all__ = ['NOISES', 'MLP', 'HyperNetConfig', 'paper_config', 'lenet_config', 'default_config', 'HyperNetwork', 'sample_weights']
 
 # %% ../nbs/04_hypernet.ipynb #4d153ec4
 class MLP(nn.Sequential):
@@ -60,10 +60,17 @@ def paper_config() -> HyperNetConfig:
     "The MNIST hypernetwork of arXiv:1801.01952: W1 15-40-40-26, W2 and W3 15-100-100-*, W4 15-60-60-90."
     return HyperNetConfig(generator_hidden=((40, 40), (100, 100), (100, 100), (60, 60)))
 
-def default_config(spec: TargetSpec, # the target network; the MNIST target gets `paper_config()`
+def lenet_config() -> HyperNetConfig:
+    "The CIFAR LeNet hypernetwork of arXiv:1905.02898 App. H: normal z, code 8, generators 8-400-400-*, layers 4 and 5 whole."
+    return HyperNetConfig(z_dim=300, noise="normal", code_size=8, extractor_hidden=(300, 300),
+                          generator_hidden=((400, 400),) * 5, whole_layers=(3, 4))
+
+def default_config(spec: TargetSpec, # the target network; the papers' MNIST and CIFAR LeNet targets get their presets
                   ) -> HyperNetConfig:
-    "The papers' configuration for the MNIST target, the generic defaults otherwise."
-    return paper_config() if spec == mnist_net() else HyperNetConfig()
+    "The papers' configuration for the MNIST target and the CIFAR LeNets, the generic defaults otherwise."
+    if spec == mnist_net(): return paper_config()
+    if isinstance(spec, TargetSpec) and spec.layers[:4] == lenet_cifar().layers[:4] and len(spec.layers) == 5: return lenet_config()
+    return HyperNetConfig()
 
 # %% ../nbs/04_hypernet.ipynb #20ed242d
 class HyperNetwork(nn.Module):

@@ -47,6 +47,7 @@ class TrainConfig:
     gauge: str = "paper"         # gauge mode: 'paper' (mean logit shift) or 'code' (sum)
     metric: str = "l1"           # entropy distance: 'l1' (code) or 'l2' (papers' text)
     entropy_d: int | None = None # d in the estimator; None means dim z
+    entropy_coords: int | None = None # Ĥ over this many random weight coordinates, fresh each call; None: all
     seed: int = 8734             # seeds the model init, the noise and the data order
     conv_impl: str | None = None # batched conv implementation; None picks the device default
     target_chunk: int | None = None # networks per target forward/backward chunk; None: device default, 0: all
@@ -61,7 +62,7 @@ class TrainConfig:
                             ("log_every", 1), ("checkpoint_every", 1)]:
             if getattr(self, name) < least:
                 raise ValueError(f"TrainConfig.{name}={getattr(self, name)!r} must be at least {least}.")
-        for name, least in [("entropy_d", 1), ("target_chunk", 0)]:  # optional: None picks the default
+        for name, least in [("entropy_d", 1), ("entropy_coords", 2), ("target_chunk", 0)]:  # optional: None picks the default
             if getattr(self, name) is not None and getattr(self, name) < least:
                 raise ValueError(f"TrainConfig.{name}={getattr(self, name)!r} must be None or at least {least}.")
         if not (0 <= self.lam < math.inf and 0 < self.lam_rate < math.inf):
@@ -168,6 +169,8 @@ def config_entropy(hnet: HyperNetwork, # the hypernetwork (its `z_dim` is the de
                   ) -> torch.Tensor:
     "Ĥ of gauge-fixed weights `theta` with the config's metric and d (dim z unless `entropy_d` is set)."
     d = hnet.config.z_dim if config.entropy_d is None else config.entropy_d
+    if config.entropy_coords is not None and config.entropy_coords < theta.shape[1]:
+        theta = theta[:, torch.randperm(theta.shape[1], device=theta.device)[:config.entropy_coords]]
     return weight_entropy(theta, d=d, metric=config.metric)
 
 def training_loss(hnet: HyperNetwork, # the hypernetwork being trained
