@@ -4,20 +4,36 @@
 
 # %% ../nbs/02_gauge.ipynb #8b4d581c
 from __future__ import annotations
+from dataclasses import dataclass
 import torch
 
 from .targets import TargetSpec, unflatten, flatten
 
 # %% auto #0
-__all__ = ['GAUGE_MODES', 'CODE_EPS', 'gauge_fix', 'random_symmetry']
+__all__ = ['GAUGE_MODES', 'CODE_EPS', 'Gauge', 'target_gauge', 'gauge_fix', 'random_symmetry']
 
 # %% ../nbs/02_gauge.ipynb #4e25827b
-def _scale_inputs(filters: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+def _scale_inputs(filters: torch.Tensor, scale: torch.Tensor, bias: bool = True) -> torch.Tensor:
     "Multiply the kernel weights of `filters [N, F, n]` that read input channel i by `scale[:, i]`; biases untouched."
-    kernel, bias = filters[..., :-1], filters[..., -1:]
+    kernel, rest = (filters[..., :-1], filters[..., -1:]) if bias else (filters, filters[..., :0])
     n, f, fan_in = kernel.shape
-    kernel = kernel.view(n, f, scale.shape[1], fan_in // scale.shape[1]) * scale[:, None, :, None]
-    return torch.cat([kernel.view(n, f, fan_in), bias], dim=-1)
+    kernel = kernel.reshape(n, f, scale.shape[1], fan_in // scale.shape[1]) * scale[:, None, :, None]
+    return torch.cat([kernel.view(n, f, fan_in), rest], dim=-1)
+
+# %% ../nbs/02_gauge.ipynb #g0000002
+@dataclass(frozen=True)
+class Gauge:
+    "Where a target's symmetries are: layer pairs (a, b) whose filters a rescale against b's inputs, and the logits' layer."
+    links: tuple[tuple[int, int], ...] # (a, b): each filter of layer a may be rescaled, b's weights reading it unscaled; a < b
+    logits: int | None # the layer whose biases may all be shifted by one constant; None: no logit shift
+    biased: tuple[bool, ...] # per layer: whether each filter's last number is its bias
+
+def target_gauge(spec, # a `TargetSpec`, or any spec with a `gauge` attribute (a `ModuleSpec`)
+                ) -> Gauge:
+    "The symmetries of `spec`: consecutive layers and the last layer's biases for a `TargetSpec`, else `spec.gauge`."
+    if not isinstance(spec, TargetSpec): return spec.gauge
+    n = len(spec.layers)
+    return Gauge(tuple((i, i + 1) for i in range(n - 1)), n - 1, (True,) * n)
 
 # %% ../nbs/02_gauge.ipynb #ff649d9d
 GAUGE_MODES = ("paper", "code")
@@ -37,15 +53,18 @@ def gauge_fix(spec: TargetSpec, # the target the weights belong to
     "Gauge-fixed copy of `flat [N, P]`: unit-RMS hidden filters, next layers unscaled, logit biases shifted."
     if mode not in GAUGE_MODES: raise ValueError(f"Unknown gauge mode {mode!r}; choose one of {GAUGE_MODES}.")
     eps = (0.0 if mode == "paper" else CODE_EPS) if eps is None else eps
-    filters, fixed, scale = unflatten(spec, flat), [], None
-    for f in filters[:-1]:
-        if scale is not None: f = _scale_inputs(f, scale)
-        scale = _filter_rms(f, eps)
-        fixed.append(f / (scale + eps).unsqueeze(-1))
-    last = filters[-1] if scale is None else _scale_inputs(filters[-1], scale)
-    bias = last[..., -1]
-    shift = bias.mean(-1, keepdim=True) if mode == "paper" else bias.sum(-1, keepdim=True)
-    fixed.append(torch.cat([last[..., :-1], (bias - shift).unsqueeze(-1)], dim=-1))
+    gauge, fixed, incoming = target_gauge(spec), [], {}
+    reads = dict(gauge.links)  # layer a -> the layer b that reads its filters
+    for i, f in enumerate(unflatten(spec, flat)):
+        if i in incoming: f = _scale_inputs(f, incoming.pop(i), gauge.biased[i])
+        if i in reads:
+            scale = incoming[reads[i]] = _filter_rms(f, eps)
+            f = f / (scale + eps).unsqueeze(-1)
+        if i == gauge.logits:
+            bias = f[..., -1]
+            shift = bias.mean(-1, keepdim=True) if mode == "paper" else bias.sum(-1, keepdim=True)
+            f = torch.cat([f[..., :-1], (bias - shift).unsqueeze(-1)], dim=-1)
+        fixed.append(f)
     return flatten(spec, fixed)
 
 # %% ../nbs/02_gauge.ipynb #b74943a4
@@ -57,14 +76,17 @@ def random_symmetry(spec: TargetSpec, # the target the weights belong to
                     generator: torch.Generator | None = None, # CPU generator for the draws; None: torch's global one
                    ) -> torch.Tensor:
     "`flat` moved along its symmetry orbit: log-uniform positive rescalings of hidden filters plus a logit shift."
-    filters, moved, prev = unflatten(spec, flat), [], None
+    gauge, moved, incoming = target_gauge(spec), [], {}
+    reads = dict(gauge.links)
     log_low, log_high = torch.log(torch.tensor(low)), torch.log(torch.tensor(high))
-    for f in filters[:-1]:
-        if prev is not None: f = _scale_inputs(f, 1 / prev)
-        u = torch.rand(f.shape[:2], generator=generator).to(flat)
-        prev = torch.exp(log_low + u * (log_high - log_low))
-        moved.append(f * prev.unsqueeze(-1))
-    last = filters[-1] if prev is None else _scale_inputs(filters[-1], 1 / prev)
-    shift = torch.randn(len(flat), 1, generator=generator).to(flat) * shift_std
-    moved.append(torch.cat([last[..., :-1], last[..., -1:] + shift.unsqueeze(-1)], dim=-1))
+    for i, f in enumerate(unflatten(spec, flat)):
+        if i in incoming: f = _scale_inputs(f, 1 / incoming.pop(i), gauge.biased[i])
+        if i in reads:
+            u = torch.rand(f.shape[:2], generator=generator).to(flat)
+            factor = incoming[reads[i]] = torch.exp(log_low + u * (log_high - log_low))
+            f = f * factor.unsqueeze(-1)
+        if i == gauge.logits:
+            shift = torch.randn(len(flat), 1, generator=generator).to(flat) * shift_std
+            f = torch.cat([f[..., :-1], f[..., -1:] + shift.unsqueeze(-1)], dim=-1)
+        moved.append(f)
     return flatten(spec, moved)

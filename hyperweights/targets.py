@@ -17,20 +17,23 @@ __all__ = ['CONV_IMPLS', 'DEFAULT_CONV_IMPL', 'Layer', 'TargetSpec', 'mnist_net'
 # %% ../nbs/01_targets.ipynb #2fc40b4c
 @dataclass(frozen=True)
 class Layer:
-    "A stride-1 conv or linear layer with bias, optionally followed by ReLU and a max-pool."
+    "A stride-1 conv or linear layer with bias, optionally followed by ReLU and a max- or average-pool."
     kind: str             # 'conv' or 'linear'
     in_channels: int      # input channels (conv) or input features (linear)
     out_channels: int     # number of filters (output channels or neurons)
     kernel_size: int = 1  # square kernel side (conv only)
     padding: int = 0      # zero padding on each side (conv only); (k-1)/2 is TF's 'SAME'
-    pool: int = 1         # max-pool window and stride after the activation; 1 means no pooling
+    pool: int = 1         # pooling window and stride after the activation; 1 means no pooling
     relu: bool = True     # ReLU after the layer; False for the logits
+    pool_type: str = "max" # 'max' or 'avg' (average) pooling
 
     def __post_init__(self):
         if self.kind not in ("conv", "linear"):
             raise ValueError(f"Layer kind must be 'conv' or 'linear', got {self.kind!r}.")
         if self.kind == "linear" and (self.kernel_size, self.padding, self.pool) != (1, 0, 1):
             raise ValueError("A linear layer takes no kernel_size, padding or pool.")
+        if self.pool_type not in ("max", "avg"):
+            raise ValueError(f"Layer pool_type must be 'max' or 'avg', got {self.pool_type!r}.")
 
     @property
     def fan_in(self) -> int:
@@ -154,6 +157,7 @@ def materialize(spec: TargetSpec, # the target network
                 theta: torch.Tensor, # one weight vector `[P]` (a row of a batch `[N, P]`); copied, not shared
                ) -> nn.Sequential:
     "An `nn.Sequential` holding a copy of the single weight vector `theta [P]`, on its device and in its dtype."
+    if not isinstance(spec, TargetSpec): return spec.materialize(theta)  # a `ModuleSpec` copies its own module
     if theta.shape != (spec.num_params,):
         raise ValueError(f"materialize takes one weight vector of shape [{spec.num_params}] for target {spec.name!r}, "
                          f"got {list(theta.shape)}; pick one row theta[i] of a batch [N, P].")
@@ -169,7 +173,7 @@ def materialize(spec: TargetSpec, # the target network
             module.weight.copy_(w[0]); module.bias.copy_(b[0])
         modules.append(module)
         if layer.relu: modules.append(nn.ReLU())
-        if layer.pool > 1: modules.append(nn.MaxPool2d(layer.pool))
+        if layer.pool > 1: modules.append((nn.MaxPool2d if layer.pool_type == "max" else nn.AvgPool2d)(layer.pool))
     return nn.Sequential(*modules)
 
 # %% ../nbs/01_targets.ipynb #8d27f1bc
@@ -203,19 +207,21 @@ def _features(h: torch.Tensor, n: int) -> torch.Tensor:
     if h.ndim == 4: return h.reshape(h.shape[0], n, -1).transpose(0, 1)
     return h.flatten(2)
 
-def _pool(h: torch.Tensor, k: int) -> torch.Tensor:
-    "k×k max-pool of stacked `[B, N·C, H, W]` or per-network `[N, B, C, H, W]` activations."
-    return F.max_pool2d(h, k) if h.ndim == 4 else F.max_pool2d(h.flatten(0, 1), k).unflatten(0, h.shape[:2])
+def _pool(h: torch.Tensor, k: int, kind: str = "max") -> torch.Tensor:
+    "k×k max- or average-pool of stacked `[B, N·C, H, W]` or per-network `[N, B, C, H, W]` activations."
+    pool = F.max_pool2d if kind == "max" else F.avg_pool2d
+    return pool(h, k) if h.ndim == 4 else pool(h.flatten(0, 1), k).unflatten(0, h.shape[:2])
 
 # %% ../nbs/01_targets.ipynb #9b337e2c
 def _check_images(spec: TargetSpec, x: torch.Tensor, n_nets: int) -> torch.Tensor:
     "Validate images `[B, C, H, W]` or `[N, B, C, H, W]`, or raise a ValueError naming both shapes."
-    if tuple(x.shape[-3:]) != spec.input_shape or x.ndim not in (4, 5):
+    d = len(spec.input_shape)  # 3 for images; a `ModuleSpec` may take other inputs
+    if tuple(x.shape[-d:]) != spec.input_shape or x.ndim not in (d + 1, d + 2):
         raise ValueError(f"Target {spec.name!r} expects images of shape {list(spec.input_shape)}, batched as "
                          f"[B, {', '.join(map(str, spec.input_shape))}] (shared by all networks) or "
                          f"[N, B, {', '.join(map(str, spec.input_shape))}] (one batch per network); "
                          f"got {list(x.shape)}.")
-    if x.ndim == 5 and x.shape[0] != n_nets:
+    if x.ndim == d + 2 and x.shape[0] != n_nets:
         raise ValueError(f"Got {n_nets} weight vectors but image batches for {x.shape[0]} networks ({list(x.shape)}).")
     return x
 
@@ -225,6 +231,7 @@ def forward(spec: TargetSpec, # the target network
             impl: str | None = None, # conv implementation, one of `CONV_IMPLS`; None: the device's `DEFAULT_CONV_IMPL`
            ) -> torch.Tensor:
     "Logits `[N, B, classes]` of the N networks `flat [N, P]` on images `[B, C, H, W]` or `[N, B, C, H, W]`."
+    if not isinstance(spec, TargetSpec): return spec.forward(flat, x)  # a `ModuleSpec` runs itself (`modules`)
     impl = impl or DEFAULT_CONV_IMPL.get(flat.device.type, "grouped")
     if impl not in CONV_IMPLS: raise ValueError(f"Unknown conv implementation {impl!r}; choose one of {CONV_IMPLS}.")
     n, h = len(flat), _check_images(spec, x, len(flat))
@@ -237,17 +244,23 @@ def forward(spec: TargetSpec, # the target network
                  else _conv_per_network(h, w, b, layer.padding, impl))
         else:
             h = torch.baddbmm(b.unsqueeze(1), _features(h, n), w.transpose(1, 2))
-        if layer.pool > 1: h = _pool(h, layer.pool)
-        if layer.relu: h = h.relu()
+        if layer.relu and layer.pool_type == "avg": h = h.relu()
+        if layer.pool > 1: h = _pool(h, layer.pool, layer.pool_type)
+        if layer.relu and layer.pool_type == "max": h = h.relu()
     return h
 
 # %% ../nbs/01_targets.ipynb #f4ecf2cb
 def spec_to_dict(spec: TargetSpec, # the target network to describe
                 ) -> dict:
     "A plain-dict form of `spec` (for checkpoints)."
+    if not isinstance(spec, TargetSpec): return spec.to_dict()  # a `ModuleSpec` describes its parameter layout
     return asdict(spec)
 
 def spec_from_dict(d: dict, # what `spec_to_dict` returned
                   ) -> TargetSpec:
     "The `TargetSpec` saved by `spec_to_dict`."
+    if d.get("kind") == "module":
+        raise ValueError(f"The target {d['name']!r} is a {d['module']} module, which a checkpoint cannot rebuild: make its "
+                         f"spec again with module_target(<your module>, {tuple(d['input_shape'])}) and load the state into "
+                         "Trainer(HyperNetwork(spec, config), data, config).")
     return TargetSpec(d["name"], tuple(d["input_shape"]), tuple(Layer(**l) for l in d["layers"]))
