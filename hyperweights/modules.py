@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn, fx
 from torch.func import functional_call, vmap, replace_all_batch_norm_modules_
+from fastcore.basics import patch
 
 from .targets import Layer, TargetSpec, _check_images, unflatten, flatten
 from .gauge import Gauge
@@ -99,7 +100,8 @@ class ModuleSpec:
         return f"ModuleSpec({self.name!r}, {type(self.module).__name__}, {len(self.layers)} layers, {self.num_params:,} weights)"
 
 # %% ../nbs/05b_modules.ipynb #m0000011
-def _parameters(self: ModuleSpec,
+@patch
+def parameters(self: ModuleSpec,
                 flat: torch.Tensor, # N weight vectors `[N, P]`
                ) -> dict[str, torch.Tensor]:
     "The module's parameters for N networks, `{name: [N, *shape]}`, as views of `flat`."
@@ -109,7 +111,6 @@ def _parameters(self: ModuleSpec,
         for name, (_, shape), part in zip(layer.full_names(), layer.params, filters.split(sizes, dim=-1)):
             tensors[name] = part.reshape(len(flat), *shape)
     return tensors
-ModuleSpec.parameters = _parameters
 
 def module_weights(spec, # a `ModuleSpec`, or the `TargetSpec` that `module_target` made from `module`
                    module: nn.Module, # a module of that architecture
@@ -124,7 +125,8 @@ def module_weights(spec, # a `ModuleSpec`, or the `TargetSpec` that `module_targ
     return flatten(spec, rows)
 
 # %% ../nbs/05b_modules.ipynb #m0000012
-def _module_forward(self: ModuleSpec,
+@patch
+def forward(self: ModuleSpec,
                     flat: torch.Tensor, # N weight vectors `[N, P]`
                     x: torch.Tensor, # inputs `[B, *input_shape]` shared by all networks, or `[N, B, *input_shape]`
                     buffers: dict[str, torch.Tensor] | None = None, # per-network buffers `{name: [N, ...]}`, e.g. `batchnorm_statistics`; None: batch statistics
@@ -136,9 +138,9 @@ def _module_forward(self: ModuleSpec,
     shared = {k: b.to(x.device) for k, b in module.named_buffers() if k not in buffers}
     run = lambda p, b, xi: functional_call(module, {**p, **b, **shared}, (xi,))
     return vmap(run, in_dims=(0, 0, 0 if x.ndim == len(self.input_shape) + 2 else None))(params, buffers, x)
-ModuleSpec.forward = _module_forward
 
-def _materialize(self: ModuleSpec,
+@patch
+def materialize(self: ModuleSpec,
                  theta: torch.Tensor, # one weight vector `[P]`
                  buffers: dict[str, torch.Tensor] | None = None, # this network's buffers `{name: tensor}`, if any
                 ) -> nn.Module:
@@ -150,7 +152,6 @@ def _materialize(self: ModuleSpec,
     state = {k: v[0].detach().clone() for k, v in self.parameters(theta.reshape(1, -1)).items()}
     module.load_state_dict({**module.state_dict(), **state, **(buffers or {})})
     return module
-ModuleSpec.materialize = _materialize
 
 # %% ../nbs/05b_modules.ipynb #m0000013
 @torch.no_grad()
