@@ -17,9 +17,8 @@ import matplotlib
 matplotlib.use("Agg")
 from fastcore.script import call_parse
 
-from hyperweights.data import load_dataset
 from hyperweights.hypernet import sample_weights
-from hyperweights.train import load_checkpoint, load_hypernet
+from hyperweights.train import load_run
 from hyperweights.baselines import Baseline, conventional
 from hyperweights.adversarial import (SampledEnsemble, FreshEnsemble, paper_protocol, success_curve, robust_accuracy,
                                       plot_paper_curves, plot_robustness)
@@ -52,9 +51,7 @@ def main(checkpoint: str = "bench/runs/mnist/step18000.pt", # the authors used t
     "Run the papers' transfer attack and the white-box attacks; print the table and write figures and results."
     import matplotlib.pyplot as plt
     start = time.time()
-    state = load_checkpoint(checkpoint)
-    hnet, name = load_hypernet(state, device), Path(checkpoint).stem
-    data = load_dataset(state["dataset"], root=root, device=device)
+    (state, hnet, data), name = load_run(checkpoint, root, device), Path(checkpoint).stem
     spec, (x, y) = hnet.spec, data.test
     figures = HERE / "figures" / f"adversarial_{state['dataset']}_{name}"
     figures.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ Every row's training wall-clock is reported with it. The table is printed as mar
 machine and date to `bench/results/cifar_lenet.json`.
 """
 import json, platform, time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -46,7 +47,7 @@ def main(root: str = "../shared/data/cifar10-jpeg", # CIFAR-10 as torchvision's 
                      val_every=max(hn_steps // 4, 1), val_nets=20, seed=seed, checkpoint_every=10**9)
     methods = [conventional(spec, data, 1, sgd_steps, lr=sgd_lr, lr_decay=sgd_decay, name="SGD, decaying lr", **sgd),
                conventional(spec, data, 10, sgd_steps, lr=chain_lr, lr_decay=1.0, name="10 constant-lr SGD chains", **sgd),
-               hypernetwork(spec, data, TrainConfig(**{**hn.__dict__, "entropy_term": False}), n=10,
+               hypernetwork(spec, data, replace(hn, entropy_term=False), n=10,
                             name="hypernetwork without entropy"),
                hypernetwork(spec, data, hn, n=10, name="hypernetwork with entropy")]
     rows = compare_methods(spec, data, methods)

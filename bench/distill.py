@@ -14,8 +14,7 @@ from pathlib import Path
 import torch
 from fastcore.script import call_parse
 
-from hyperweights.data import load_dataset
-from hyperweights.train import load_checkpoint, load_hypernet
+from hyperweights.train import load_run
 from hyperweights.distill import distillation_table, save_network
 
 HERE = Path(__file__).parent
@@ -31,9 +30,7 @@ def main(checkpoint: str = "bench/runs/mnist/step13000.pt", # a trained hypernet
         ):
     "Run the distillation comparison on one checkpoint and write the table."
     start = time.time()
-    state = load_checkpoint(checkpoint)
-    hnet, name = load_hypernet(state, device), Path(checkpoint).stem
-    data = load_dataset(state["dataset"], root=root, device=device)
+    (state, hnet, data), name = load_run(checkpoint, root, device), Path(checkpoint).stem
     table, student = distillation_table(hnet, data, members, steps, temperature, seed=seed)
     stem = f"distill_{state['dataset']}_{name}"
     save_network(hnet.spec, student, HERE / "results" / f"{stem}_student.pt")

@@ -20,9 +20,8 @@ import matplotlib
 matplotlib.use("Agg")
 from fastcore.script import call_parse
 
-from hyperweights.data import load_dataset
 from hyperweights.hypernet import sample_weights
-from hyperweights.train import TrainConfig, load_checkpoint, load_hypernet
+from hyperweights.train import TrainConfig, load_run
 from hyperweights.diversity import (plot_filters, filter_variance, constant_filters, pca, pca_sets, plot_pca_grid,
                                     path_accuracies, plot_paths, path_table, neighbour_distances,
                                     plot_neighbour_distances, functional_diversity, lambda_sweep, plot_lambda_sweep)
@@ -58,9 +57,7 @@ def main(checkpoint: str = "bench/runs/mnist/step13000.pt", # a trained hypernet
         ):
     "Run the diversity analyses on one checkpoint and write figures and a results file."
     import matplotlib.pyplot as plt
-    state = load_checkpoint(checkpoint)
-    hnet, name = load_hypernet(state, device), Path(checkpoint).stem
-    data = load_dataset(state["dataset"], root=root, device=device)
+    (state, hnet, data), name = load_run(checkpoint, root, device), Path(checkpoint).stem
     spec, (x, y) = hnet.spec, data.test
     figures = HERE / "figures" / f"diversity_{state['dataset']}_{name}"
     figures.mkdir(parents=True, exist_ok=True)

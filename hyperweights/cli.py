@@ -27,7 +27,7 @@ from .ensembles import (member_metrics, group_metrics, uncertainty_scores, ood_m
 from .adversarial import (SampledEnsemble, FreshEnsemble, paper_protocol, success_curve, robust_accuracy,
                                       plot_paper_curves, plot_robustness)
 from .distill import distillation_table, save_network, network_code
-from .train import (Trainer, TrainConfig, load_hypernet, load_checkpoint, plot_history, atomic_save,
+from .train import (Trainer, TrainConfig, load_hypernet, load_checkpoint, load_run, plot_history, atomic_save,
                                 load_tagged, CheckpointError, NonFiniteLossError)
 
 # %% auto #0
@@ -153,11 +153,7 @@ def train(dataset: str = "digits", # one of `TARGETS`
 # %% ../nbs/90_cli.ipynb #7660646d
 SAMPLES_FORMAT = "hyperweights-samples"
 
-def _load_run(checkpoint, root, device: str, download: bool) -> tuple[dict, HyperNetwork, object]:
-    "A checkpoint's state, its hypernetwork on `device`, and the dataset it was trained on."
-    state = load_checkpoint(checkpoint)
-    hnet = load_hypernet(state, device)
-    return state, hnet, load_dataset(state["dataset"], root=root, download=download, device=device)
+
 
 def sample(checkpoint, # a checkpoint written by `train`
            n: int = 100, # networks to draw
@@ -176,7 +172,7 @@ def sample(checkpoint, # a checkpoint written by `train`
     if out.is_dir(): raise IsADirectoryError(f"{out} is a folder; pass a file name for the samples, e.g. {out / 'samples.pt'}.")
     if out.exists(): load_samples(out)  # replace an earlier samples file, never a checkpoint or another file
     writable_folder(out.parent)
-    state, hnet, data = _load_run(checkpoint, root, device, download)
+    state, hnet, data = load_run(checkpoint, root, device, download)
     thetas = sample_weights(hnet, n, torch.Generator().manual_seed(seed), gauge=gauge)
     atomic_save({"format": SAMPLES_FORMAT, "spec": spec_to_dict(hnet.spec), "weights": thetas.cpu(),
                  "gauge": gauge, "checkpoint": str(checkpoint), "seed": seed}, out)
@@ -300,7 +296,7 @@ def attack_checkpoint(checkpoint, # a checkpoint written by `train`
     check_positive(n=n, images=images, steps=steps)
     device = resolve_device(device)
     out = writable_folder(Path(checkpoint).parent / "attack" if out is None else out)
-    state, hnet, data = _load_run(checkpoint, root, device, download)
+    state, hnet, data = load_run(checkpoint, root, device, download)
     x, y = data.test[0][:images], data.test[1][:images]
     title = f"{state['dataset']}, λ={state['train_config']['lam']:g}, {len(x)} test images"
     if threat == "transfer":
@@ -356,7 +352,7 @@ def distill_checkpoint(checkpoint, # a checkpoint written by `train`
     if out.is_dir(): raise ValueError(f"{out} is a folder; give the file to write the student to.")
     writable_folder(out.parent)
     device = resolve_device(device)
-    state, hnet, data = _load_run(checkpoint, root, device, download)
+    state, hnet, data = load_run(checkpoint, root, device, download)
     table, student = distillation_table(hnet, data, members, steps, temperature, seed=seed)
     save_network(hnet.spec, student, out)
     return {"table": table, "out": str(out), "code": network_code(hnet.spec)}

@@ -69,7 +69,7 @@ def default_config(spec: TargetSpec, # the target network; the papers' MNIST and
                   ) -> HyperNetConfig:
     "The papers' configuration for the MNIST target and the CIFAR LeNets, the generic defaults otherwise."
     if spec == mnist_net(): return paper_config()
-    if isinstance(spec, TargetSpec) and spec.layers[:4] == lenet_cifar().layers[:4] and len(spec.layers) == 5: return lenet_config()
+    if spec == lenet_cifar(spec.num_classes): return lenet_config()
     return HyperNetConfig()
 
 # %% ../nbs/04_hypernet.ipynb #20ed242d

@@ -5,6 +5,7 @@
 # %% ../nbs/05b_modules.ipynb #m0000003
 from __future__ import annotations
 import copy, math, warnings
+from collections import Counter
 from dataclasses import dataclass, asdict
 
 import torch
@@ -145,9 +146,6 @@ def materialize(self: ModuleSpec,
                  buffers: dict[str, torch.Tensor] | None = None, # this network's buffers `{name: tensor}`, if any
                 ) -> nn.Module:
     "A copy of the module holding the weight vector `theta [P]` (and `buffers`), on its device and in its dtype."
-    if theta.shape != (self.num_params,):
-        raise ValueError(f"materialize takes one weight vector of shape [{self.num_params}] for target "
-                         f"{self.name!r}, got {list(theta.shape)}; pick one row theta[i] of a batch [N, P].")
     module = copy.deepcopy(self.module).to(theta.device)
     state = {k: v[0].detach().clone() for k, v in self.parameters(theta.reshape(1, -1)).items()}
     module.load_state_dict({**module.state_dict(), **state, **(buffers or {})})
@@ -220,7 +218,7 @@ def derive_gauge(module: nn.Module, # the target module
         return Gauge((), None, biased)
     modules = dict(module.named_modules())
     calls = [n for n in graph.nodes if _is_layer(n, modules, index)]
-    once = {n.target for n in calls if sum(m.target == n.target for m in calls) == 1}  # a layer called twice: no gauge
+    once = {t for t, k in Counter(n.target for n in calls).items() if k == 1}  # a layer called twice: no gauge
     links, logits = [], None
     for node in (n for n in calls if n.target in once):
         a, (after, passed) = index[node.target], _follow(node, modules, HOMOGENEOUS_MODULES)

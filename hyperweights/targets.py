@@ -157,10 +157,10 @@ def materialize(spec: TargetSpec, # the target network
                 theta: torch.Tensor, # one weight vector `[P]` (a row of a batch `[N, P]`); copied, not shared
                ) -> nn.Sequential:
     "An `nn.Sequential` holding a copy of the single weight vector `theta [P]`, on its device and in its dtype."
-    if not isinstance(spec, TargetSpec): return spec.materialize(theta)  # a `ModuleSpec` copies its own module
     if theta.shape != (spec.num_params,):
         raise ValueError(f"materialize takes one weight vector of shape [{spec.num_params}] for target {spec.name!r}, "
                          f"got {list(theta.shape)}; pick one row theta[i] of a batch [N, P].")
+    if not isinstance(spec, TargetSpec): return spec.materialize(theta)  # a `ModuleSpec` copies its own module
     modules, where = [], {"device": theta.device, "dtype": theta.dtype}
     for i, ((w, b), layer) in enumerate(zip(kernels_and_biases(spec, theta.detach().reshape(1, -1)), spec.layers)):
         if layer.kind == "linear" and (i == 0 or spec.layers[i - 1].kind == "conv"):

@@ -27,7 +27,8 @@ from .evaluate import EVAL_BUDGET, EVAL_IMAGES, predict, majority_vote, ensemble
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'TARGET_CHUNK', 'TRAINER_KEYS', 'TrainConfig', 'CheckpointError', 'atomic_save',
            'save_checkpoint', 'load_tagged', 'load_checkpoint', 'chunked_cross_entropy', 'config_entropy',
-           'training_loss', 'validation_metrics', 'NonFiniteLossError', 'Trainer', 'plot_history', 'load_hypernet']
+           'training_loss', 'validation_metrics', 'NonFiniteLossError', 'Trainer', 'plot_history', 'load_hypernet',
+           'load_run']
 
 # %% ../nbs/05_train.ipynb #db862d93
 @dataclass
@@ -394,3 +395,12 @@ def load_hypernet(checkpoint, # a path, or the dict `load_checkpoint` returned
     hnet = _hypernet_from_state(state)
     with _restoring("a hypernetwork"): hnet.load_state_dict(state["model"])
     return hnet.to(device).eval()
+
+def load_run(checkpoint, # a checkpoint file
+             root=None, # folder holding the dataset (see `load_dataset`; not needed for digits)
+             device="cpu", # where the hypernetwork and the data are put
+             download: bool = False, # let torchvision download a missing dataset
+            ) -> tuple[dict, HyperNetwork, ImageData]:
+    "A checkpoint's state, its trained hypernetwork (eval mode) and the dataset it was trained on, all on `device`."
+    state = load_checkpoint(checkpoint)
+    return state, load_hypernet(state, device), load_dataset(state["dataset"], root=root, download=download, device=device)
