@@ -52,18 +52,21 @@ class HyperNetConfig:
     bn_momentum: float = 0.02                         # BatchNorm EMA momentum (TF decay 0.98)
     bn_eps: float = 1e-7                              # BatchNorm epsilon
     init_scale: float = 0.1                           # init std is init_scale / sqrt(fan_in)
+    start_spread: float | None = None                 # None: BN starts at γ=1, β=0; s: networks start within ~s of one network
 
     def __post_init__(self):
         if self.noise not in NOISES: raise ValueError(f"Unknown noise {self.noise!r}; choose one of {NOISES}.")
+        if self.start_spread is not None and not self.start_spread > 0:
+            raise ValueError(f"HyperNetConfig.start_spread={self.start_spread!r} must be None or above 0.")
 
 def paper_config() -> HyperNetConfig:
     "The MNIST hypernetwork of arXiv:1801.01952: W1 15-40-40-26, W2 and W3 15-100-100-*, W4 15-60-60-90."
     return HyperNetConfig(generator_hidden=((40, 40), (100, 100), (100, 100), (60, 60)))
 
 def lenet_config() -> HyperNetConfig:
-    "The CIFAR LeNet hypernetwork of arXiv:1905.02898 App. H: normal z, code 8, generators 8-400-400-*, layers 4 and 5 whole."
+    "The CIFAR LeNet hypernetwork of arXiv:1905.02898 App. H (normal z, code 8, generators 8-400-400-*, layers 4 and 5 whole), started close."
     return HyperNetConfig(z_dim=300, noise="normal", code_size=8, extractor_hidden=(300, 300),
-                          generator_hidden=((400, 400),) * 5, whole_layers=(3, 4))
+                          generator_hidden=((400, 400),) * 5, whole_layers=(3, 4), start_spread=0.1)
 
 def default_config(spec: TargetSpec, # the target network; the papers' MNIST and CIFAR LeNet targets get their presets
                   ) -> HyperNetConfig:
@@ -92,6 +95,14 @@ class HyperNetwork(nn.Module):
         self.generators = nn.ModuleList(
             MLP([c.code_size, *h, l.numel if i in self.whole else l.filter_size], **block)
             for i, (l, h) in enumerate(zip(spec.layers, hidden)))
+        if c.start_spread is not None: self._start_close(c.start_spread)
+
+    @torch.no_grad()
+    def _start_close(self, spread: float):
+        "The last BatchNorm of the extractor and of each whole-layer generator starts at γ = `spread`, β ~ N(0, 1)."
+        for mlp in [self.extractor, *(self.generators[i] for i in self.whole)]:
+            norms = [m for m in mlp if isinstance(m, nn.BatchNorm1d)]
+            if norms: norms[-1].weight.fill_(spread); norms[-1].bias.normal_()
 
     def sample_noise(self,
                      n: int, # number of noise vectors
