@@ -322,9 +322,9 @@ class PathExplorer:
                  seed: int = 0, # seeds the pairs and the background samples
                  cols: int = 4, # filters per row in the filter panel
                 ):
-        import matplotlib.pyplot as plt, ipywidgets as widgets
         if points < 2 or background < 2:
             raise ValueError(f"PathExplorer needs points ≥ 2 and background ≥ 2; got {points} and {background}.")
+        import matplotlib.pyplot as plt, ipywidgets as widgets
         self.hnet, self.x, self.y, self.cols = hnet, x, y, cols
         self.t = torch.linspace(0, 1, points)
         self.noise = torch.Generator().manual_seed(seed)

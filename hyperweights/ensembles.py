@@ -197,13 +197,14 @@ def plot_reliability(curves: dict[str, torch.Tensor], # name -> calibration coun
                      title: str = "", # figure title
                     ):
     "A matplotlib reliability diagram with one curve per entry of `curves`, each labelled with its ECE."
+    for name, counts in curves.items():
+        if counts.dim() != 2 or counts.shape[0] != 3:
+            raise ValueError(f"plot_reliability needs calibration counts [3, bins] per curve; {name!r} has shape {list(counts.shape)}.")
     import matplotlib.pyplot as plt
     import seaborn as sns
     fig, ax = plt.subplots(figsize=(4.8, 4.4))
     ax.plot([0, 1], [0, 1], ":", color="grey", label="calibrated")
     for name, counts in curves.items():
-        if counts.dim() != 2 or counts.shape[0] != 3:
-            raise ValueError(f"plot_reliability needs calibration counts [3, bins] per curve; {name!r} has shape {list(counts.shape)}.")
         images, confidence, correct = counts.cpu()
         seen = images > 0
         label = f"{name} (ECE {expected_calibration_error(counts).item():.3f})"
