@@ -24,6 +24,12 @@ __all__ = ['filter_slice', 'plot_filter_grid', 'plot_filters', 'filter_variance'
            'error_correlation', 'functional_diversity', 'PathExplorer']
 
 # %% ../nbs/07_diversity.ipynb #7d000009
+def _check_filters(spec):
+    "Filters as images exist for a `TargetSpec`'s conv and linear layers only."
+    if not isinstance(spec, TargetSpec):
+        raise TypeError(f"filter_slice and plot_filters draw the conv and linear filters of a TargetSpec; "
+                        f"{spec.name!r} is a {type(spec).__name__}, whose layers are a module's parameter groups.")
+
 def filter_slice(spec: TargetSpec, # the target network
                  thetas: torch.Tensor, # flat weights `[N, P]`
                  layer: int, # layer index (0 is the first)
@@ -31,6 +37,7 @@ def filter_slice(spec: TargetSpec, # the target network
                  channel: int = 0, # input channel of the slice (ignored when the layer reads a vector)
                 ) -> torch.Tensor:
     "One filter's weights at one input channel, as an image per network: `[N, h, w]`."
+    _check_filters(spec)
     kernel, _ = kernels_and_biases(spec, thetas)[layer]
     here = spec.layers[layer]
     if here.kind == "conv": return kernel[:, unit, channel]
@@ -66,6 +73,7 @@ def plot_filters(hnet: HyperNetwork, # a trained hypernetwork
                  seed: int = 0, # seeds the noise
                 ):
     "Figure 3 of arXiv:1801.01952 for one filter slice: 25 samples before (left) and after (right) the gauge."
+    _check_filters(hnet.spec)  # before any sampling
     import matplotlib.pyplot as plt
     raw = sample_weights(hnet, n, torch.Generator().manual_seed(seed), gauge=None)
     fig, (left, right) = plt.subplots(1, 2, figsize=(8.5, 4.6))
