@@ -159,11 +159,12 @@ def fashion_mnist(root=None, # folder with the four IDX files (plain or .gz), or
 def _read_image_folder(folder: Path, num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
     "All images of an `ImageFolder` tree as `[n, C, H, W]` floats in [0,1] and their class indices."
     from torchvision.datasets import ImageFolder
-    from torchvision.io import decode_image, ImageReadMode
+    from torchvision.datasets.folder import pil_loader  # Pillow: torchvision.io's decoders are deprecated
+    from torchvision.transforms.functional import pil_to_tensor
     ds = ImageFolder(str(folder), loader=lambda p: p)
     if len(ds.classes) != num_classes:
         raise ValueError(f"{folder} has {len(ds.classes)} class folders; expected {num_classes}.")
-    images = [decode_image(path, mode=ImageReadMode.RGB) for path, _ in ds.samples]
+    images = [pil_to_tensor(pil_loader(path)) for path, _ in ds.samples]
     return torch.stack(images).float().div(255), torch.tensor(ds.targets, dtype=torch.int64)
 
 def _cifar(name: str, loader_name: str, archive: str, num_classes: int, root, download, device, n_val) -> ImageData:
