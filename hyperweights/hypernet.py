@@ -56,8 +56,9 @@ class HyperNetConfig:
 
     def __post_init__(self):
         if self.noise not in NOISES: raise ValueError(f"Unknown noise {self.noise!r}; choose one of {NOISES}.")
-        if self.start_spread is not None and not self.start_spread > 0:
-            raise ValueError(f"HyperNetConfig.start_spread={self.start_spread!r} must be None or above 0.")
+        spread = self.start_spread
+        if spread is not None and not (type(spread) in (int, float) and 0 < spread < math.inf):
+            raise ValueError(f"HyperNetConfig.start_spread={spread!r} must be None or a finite number above 0.")
 
 def paper_config() -> HyperNetConfig:
     "The MNIST hypernetwork of arXiv:1801.01952: W1 15-40-40-26, W2 and W3 15-100-100-*, W4 15-60-60-90."
@@ -103,6 +104,15 @@ class HyperNetwork(nn.Module):
         for mlp in [self.extractor, *(self.generators[i] for i in self.whole)]:
             norms = [m for m in mlp if isinstance(m, nn.BatchNorm1d)]
             if norms: norms[-1].weight.fill_(spread); norms[-1].bias.normal_()
+        self._start_running_statistics()
+
+    @torch.no_grad()
+    def _start_running_statistics(self, n: int = 256):
+        "BatchNorm's running statistics start as those of one batch of n noise vectors (a fixed draw), not (0, 1)."
+        norms = [m for m in self.modules() if isinstance(m, nn.BatchNorm1d)]
+        for m in norms: m.reset_running_stats(); m.momentum = None  # momentum None: the plain average
+        self(self.sample_noise(n, torch.Generator().manual_seed(0)))
+        for m in norms: m.momentum = self.config.bn_momentum
 
     def sample_noise(self,
                      n: int, # number of noise vectors
