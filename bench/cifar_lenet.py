@@ -3,7 +3,7 @@ decaying learning rate, (b) 10 independent constant-learning-rate SGD chains, (c
 entropy term and (d) a hypernetwork with it; members' mean accuracy and the 10-member majority vote on the test
 split. The paper reports (a) 77.36, (b) 74.95 / 80.60, (c) 76.26 / 76.47, (d) 72.34 / 78.21.
 
-    python bench/cifar_lenet.py --root ../shared/data/cifar10-jpeg --hn_steps 3000 --sgd_steps 8000
+    python bench/cifar_lenet.py   # the run in bench/RESULTS.md; --root names the data folder
 
 Plain SGD (no momentum) and the authors' init, batch 64 for the conventional rows; the hypernetworks use
 `lenet_config()` (which starts the networks close, `start_spread=0.1`), Adam at 1e-5, λ = 1e3, 16 networks ×
@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from fastcore.script import call_parse
 
-from hyperweights.data import cifar10
+from hyperweights.data import cifar10, default_root
 from hyperweights.targets import lenet_cifar
 from hyperweights.train import TrainConfig
 from hyperweights.baselines import conventional, hypernetwork
@@ -28,13 +28,19 @@ HERE = Path(__file__).parent
 PAPER = {"SGD, decaying lr": (77.36, None), "10 constant-lr SGD chains": (74.95, 80.60),
          "hypernetwork without entropy": (76.26, 76.47), "hypernetwork with entropy": (72.34, 78.21)}
 
+def cifar_root(root):
+    "The folder to read CIFAR-10 from: `root`, else a JPEG copy under the data folder if there is one, else the data folder."
+    if root is not None: return root
+    jpeg = default_root() / "cifar10-jpeg"
+    return jpeg if jpeg.is_dir() else default_root()
+
 @call_parse
-def main(root: str = "../shared/data/cifar10-jpeg", # CIFAR-10 as torchvision's archive or an ImageFolder tree
-         sgd_steps: int = 8000, # steps of the conventional networks
+def main(root: str = None, # CIFAR-10 as torchvision's archive or an ImageFolder tree; None: $HYPERWEIGHTS_DATA/cifar10-jpeg if there, else $HYPERWEIGHTS_DATA
+         sgd_steps: int = 20000, # steps of the conventional networks
          sgd_lr: float = 0.05, # SGD learning rate at step 0 (rows a and b)
-         sgd_decay: float = 0.9997, # row (a)'s learning rate is multiplied by this after every step
-         chain_lr: float = 0.01, # the constant learning rate of the chains of row (b)
-         hn_steps: int = 3000, # steps of each hypernetwork
+         sgd_decay: float = 0.99988, # row (a)'s learning rate is multiplied by this after every step
+         chain_lr: float = 0.02, # the constant learning rate of the chains of row (b)
+         hn_steps: int = 4000, # steps of each hypernetwork
          hn_lr: float = 1e-5, # Adam learning rate of the hypernetworks (bench/cifar_lenet_start.py chose it)
          n_nets: int = 16, # networks per hypernetwork step
          entropy_coords: int = 5000, # coordinates the entropy is estimated on
@@ -43,7 +49,7 @@ def main(root: str = "../shared/data/cifar10-jpeg", # CIFAR-10 as torchvision's 
         ):
     "Train the four LeNet rows on CIFAR-10 and write the table."
     start = time.time()
-    data, spec = cifar10(root), lenet_cifar()
+    data, spec = cifar10(cifar_root(root)), lenet_cifar()
     sgd = dict(optimizer="sgd", batch=64, seed=seed)
     hn = TrainConfig(steps=hn_steps, lam=lam, lr=hn_lr, n_nets=n_nets, images_per_net=32, entropy_coords=entropy_coords,
                      val_every=max(hn_steps // 4, 1), val_nets=20, seed=seed, checkpoint_every=10**9)

@@ -5,7 +5,7 @@ steps on CIFAR-10 (a JPEG copy) with the entropy term, λ = 1e3, 16 networks × 
 validation accuracy of 20 sampled networks (members' mean and majority vote), and writes
 `bench/results/cifar_lenet_start.json`.
 
-    python bench/cifar_lenet_start.py --root ../shared/data/cifar10-jpeg --steps 1000
+    python bench/cifar_lenet_start.py --steps 1000   # --root names the data folder
 """
 import json, math, platform, time
 from dataclasses import replace
@@ -15,6 +15,7 @@ import torch
 from fastcore.script import call_parse
 
 from hyperweights.data import cifar10
+from cifar_lenet import cifar_root  # bench/cifar_lenet.py, beside this script
 from hyperweights.targets import lenet_cifar
 from hyperweights.hypernet import HyperNetwork, lenet_config
 from hyperweights.train import Trainer, TrainConfig, validation_metrics
@@ -35,13 +36,14 @@ def run(data, spread, lr, steps, seed):
     return {"start_spread": spread, "lr": lr, "steps": steps, "train ce (last 100)": sum(ce) / len(ce),
             "val members acc": val["acc_mean"], "val vote acc": val["acc_majority"], "train s": time.time() - start}
 
+
 @call_parse
-def main(root: str = "../shared/data/cifar10-jpeg", # CIFAR-10 as torchvision's archive or an ImageFolder tree
+def main(root: str = None, # CIFAR-10 as torchvision's archive or an ImageFolder tree; None: $HYPERWEIGHTS_DATA/cifar10-jpeg if there, else $HYPERWEIGHTS_DATA
          steps: int = 1000, # training steps of each run
          seed: int = 0, # seeds every run the same way
         ):
     "Train the LeNet hypernetwork from both starts at several learning rates and print the table."
-    data = cifar10(root)
+    data = cifar10(cifar_root(root))
     rows = [run(data, spread, lr, steps, seed) for spread, lr in RUNS]
     meta = {"command": f"python bench/cifar_lenet_start.py --steps {steps} --seed {seed}",
             "machine": f"{platform.machine()} / cpu / torch {torch.__version__}", "threads": torch.get_num_threads(),

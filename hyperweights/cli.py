@@ -31,16 +31,17 @@ from .train import (Trainer, TrainConfig, load_hypernet, load_checkpoint, load_r
                                 load_tagged, CheckpointError, NonFiniteLossError)
 
 # %% auto #0
-__all__ = ['TARGETS', 'DEFAULT_STEPS', 'DEFAULT_LAM', 'DEFAULT_LR', 'SAMPLES_FORMAT', 'EVAL_FIGURES', 'THREATS', 'USER_ERRORS',
-           'resolve_device', 'check_positive', 'writable_folder', 'train', 'sample', 'load_samples',
-           'evaluate_checkpoint', 'attack_checkpoint', 'distill_checkpoint', 'hyperweights_train',
+__all__ = ['TARGETS', 'DEFAULT_STEPS', 'DEFAULT_LAM', 'CIFAR_TRAINING', 'DATASET_TRAINING', 'SAMPLES_FORMAT', 'EVAL_FIGURES',
+           'THREATS', 'USER_ERRORS', 'resolve_device', 'check_positive', 'writable_folder', 'train', 'sample',
+           'load_samples', 'evaluate_checkpoint', 'attack_checkpoint', 'distill_checkpoint', 'hyperweights_train',
            'hyperweights_sample', 'hyperweights_eval', 'hyperweights_attack', 'hyperweights_distill']
 
 # %% ../nbs/90_cli.ipynb #d54d9392
 TARGETS = {"digits": digits_net, "mnist": mnist_net, "cifar10": lambda: lenet_cifar(10), "cifar100": lambda: lenet_cifar(100)}
 DEFAULT_STEPS = {"digits": 2000}
 DEFAULT_LAM = {"digits": 3e3}  # chosen by bench/digits_lambda.py (see bench/RESULTS.md); the papers' 1e3 elsewhere
-DEFAULT_LR = {"cifar10": 1e-5, "cifar100": 1e-5}  # the CIFAR LeNet's, chosen by bench/cifar_lenet_start.py; else 3e-4
+CIFAR_TRAINING = dict(lr=1e-5, n_nets=16, entropy_coords=5000)  # as in bench/cifar_lenet_start.py, which chose the lr
+DATASET_TRAINING = {"cifar10": CIFAR_TRAINING, "cifar100": CIFAR_TRAINING}  # TrainConfig fields; else its defaults
 
 def resolve_device(device: str, # 'cpu', 'cuda', 'cuda:N' or 'auto'
                   ) -> str:
@@ -130,8 +131,8 @@ def train(dataset: str = "digits", # one of `TARGETS`
     else:
         _refuse_existing_run(out, overwrite)
         val_every = max(1, min(1000, steps // 4)) if val_every is None else val_every
-        config = TrainConfig(steps=steps, lam=lam, lr=DEFAULT_LR.get(dataset, 3e-4), seed=seed, val_every=val_every,
-                             checkpoint_every=val_every)
+        config = TrainConfig(steps=steps, lam=lam, seed=seed, val_every=val_every, checkpoint_every=val_every,
+                             **DATASET_TRAINING.get(dataset, {}))
     data = load_dataset(dataset, root=root, download=download, device=device)
     per_net = state["train_config"]["images_per_net"] if resume else config.images_per_net
     if baseline * per_net > len(data.train[1]):  # before anything of an earlier run is replaced
