@@ -52,7 +52,7 @@ class HyperNetConfig:
     bn_momentum: float = 0.02                         # BatchNorm EMA momentum (TF decay 0.98)
     bn_eps: float = 1e-7                              # BatchNorm epsilon
     init_scale: float = 0.1                           # init std is init_scale / sqrt(fan_in)
-    start_spread: float | None = None                 # None: BN starts at γ=1, β=0; s: networks start within ~s of one network
+    start_spread: float | None = None                 # None: BN starts at γ=1, β=0 (papers); s: networks start as a cloud of relative size ~s
 
     def __post_init__(self):
         if self.noise not in NOISES: raise ValueError(f"Unknown noise {self.noise!r}; choose one of {NOISES}.")
