@@ -15,10 +15,10 @@ import torch
 from fastcore.script import call_parse
 
 from hyperweights.data import cifar10
-from cifar_lenet import cifar_root  # bench/cifar_lenet.py, beside this script
 from hyperweights.targets import lenet_cifar
 from hyperweights.hypernet import HyperNetwork, lenet_config
 from hyperweights.train import Trainer, TrainConfig, validation_metrics
+from cifar_lenet import cifar_root  # bench/cifar_lenet.py, beside this script
 
 HERE = Path(__file__).parent
 RUNS = [(None, 1e-4), (None, 1e-5), (0.1, 1e-4), (0.1, 3e-5), (0.1, 1e-5)]  # (start_spread, lr)
@@ -35,7 +35,6 @@ def run(data, spread, lr, steps, seed):
     val = validation_metrics(hnet, trainer.val_z, data, config)
     return {"start_spread": spread, "lr": lr, "steps": steps, "train ce (last 100)": sum(ce) / len(ce),
             "val members acc": val["acc_mean"], "val vote acc": val["acc_majority"], "train s": time.time() - start}
-
 
 @call_parse
 def main(root: str = None, # CIFAR-10 as torchvision's archive or an ImageFolder tree; None: $HYPERWEIGHTS_DATA/cifar10-jpeg if there, else $HYPERWEIGHTS_DATA
