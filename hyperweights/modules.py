@@ -5,12 +5,13 @@
 # %% ../nbs/05b_modules.ipynb #m0000003
 from __future__ import annotations
 import copy, math, warnings
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, asdict
 
 import torch
 import torch.nn.functional as F
 from torch import nn, fx
+from torch.nn.utils import parametrize
 from torch.func import functional_call, vmap, replace_all_batch_norm_modules_
 from fastcore.basics import patch
 
@@ -77,7 +78,7 @@ class ModuleSpec:
     def _output_width(self) -> int:
         "The number of logits the module returns, from one run on two zero inputs."
         try:
-            with torch.no_grad(): out = self._batch_stats(torch.zeros(2, *self.input_shape))
+            with torch.no_grad(): out = self._batch_stats(torch.zeros(2, *self.input_shape, dtype=self.dtype))
         except Exception as e:
             raise ValueError(f"Module {self.name!r} does not run on inputs of shape [B, {', '.join(map(str, self.input_shape))}]: "
                              f"{str(e).strip().splitlines()[0]}") from e
@@ -88,6 +89,11 @@ class ModuleSpec:
 
     @property
     def num_params(self) -> int: return sum(l.numel for l in self.layers)
+
+    @property
+    def dtype(self) -> torch.dtype:
+        "The dtype of the module's (first floating-point) parameter: what its own inputs are made of."
+        return next((p.dtype for p in self.module.parameters() if p.is_floating_point()), torch.get_default_dtype())
 
     @property
     def layer_sizes(self) -> list[int]: return [l.numel for l in self.layers]
@@ -126,6 +132,10 @@ def module_weights(spec, # a `ModuleSpec`, or the `TargetSpec` that `module_targ
     return flatten(spec, rows)
 
 # %% ../nbs/05b_modules.ipynb #m0000012
+def _like(buffer: torch.Tensor, flat: torch.Tensor) -> torch.Tensor:
+    "A buffer on the weights' device, and in their dtype if it holds floating-point numbers (not counts)."
+    return buffer.to(flat.device, flat.dtype) if buffer.is_floating_point() else buffer.to(flat.device)
+
 @patch
 def forward(self: ModuleSpec,
                     flat: torch.Tensor, # N weight vectors `[N, P]`
@@ -136,7 +146,7 @@ def forward(self: ModuleSpec,
     x = _check_images(self, x, len(flat))
     params, buffers = self.parameters(flat), buffers or {}
     module = self._batch_stats if not buffers else self.module
-    shared = {k: b.to(x.device) for k, b in module.named_buffers() if k not in buffers}
+    shared = {k: _like(b, flat) for k, b in module.named_buffers() if k not in buffers}
     run = lambda p, b, xi: functional_call(module, {**p, **b, **shared}, (xi,))
     return vmap(run, in_dims=(0, 0, 0 if x.ndim == len(self.input_shape) + 2 else None))(params, buffers, x)
 
@@ -146,7 +156,7 @@ def materialize(self: ModuleSpec,
                  buffers: dict[str, torch.Tensor] | None = None, # this network's buffers `{name: tensor}`, if any
                 ) -> nn.Module:
     "A copy of the module holding the weight vector `theta [P]` (and `buffers`), on its device and in its dtype."
-    module = copy.deepcopy(self.module).to(theta.device)
+    module = copy.deepcopy(self.module).to(theta.device, theta.dtype)
     state = {k: v[0].detach().clone() for k, v in self.parameters(theta.reshape(1, -1)).items()}
     module.load_state_dict({**module.state_dict(), **state, **(buffers or {})})
     return module
@@ -159,7 +169,7 @@ def batchnorm_statistics(spec: ModuleSpec, # the target
                          batch: int = 500, # inputs per BatchNorm batch
                         ) -> dict[str, torch.Tensor]:
     "Each network's BatchNorm running statistics `{name: [N, ...]}` from one pass over `images` (cumulative averages)."
-    counter = copy.deepcopy(spec.module).to(images.device)
+    counter = copy.deepcopy(spec.module).to(images.device, flat.dtype)  # float64 weights get float64 statistics
     norms = [m for m in counter.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     for m in norms: m.reset_running_stats(); m.momentum = None; m.train()  # momentum None: the plain average
     counts = {k: b for k, b in counter.named_buffers() if k.endswith("num_batches_tracked")}  # one count for all N
@@ -219,6 +229,7 @@ def derive_gauge(module: nn.Module, # the target module
     modules = dict(module.named_modules())
     calls = [n for n in graph.nodes if _is_layer(n, modules, index)]
     once = {t for t, k in Counter(n.target for n in calls).items() if k == 1}  # a layer called twice: no gauge
+    once -= _escaping_layers(module, graph, layers)  # nor one whose parameters are used elsewhere too
     links, logits = [], None
     for node in (n for n in calls if n.target in once):
         a, (after, passed) = index[node.target], _follow(node, modules, HOMOGENEOUS_MODULES)
@@ -229,6 +240,17 @@ def derive_gauge(module: nn.Module, # the target module
         if end is not None and end.op == "output" and biased[a]: logits = a
     _warn_ungauged(module, layers, {a for a, _ in links} | {logits})
     return Gauge(tuple(links), logits, biased)
+
+def _escaping_layers(module: nn.Module, graph: fx.Graph, layers: tuple[ModuleLayer, ...]) -> set[str]:
+    "Layers whose parameters are used outside their own call: read in `forward` (tied weights), held by two modules, or parametrized."
+    owner = {full: l.name for l in layers for full in l.full_names()}
+    read = {owner[n.target] for n in graph.nodes if n.op == "get_attr" and n.target in owner}
+    holders = defaultdict(set)  # parameter -> every module path that holds it, aliases included
+    for name, sub in module.named_modules(remove_duplicate=False):
+        for _, p in sub.named_parameters(recurse=False): holders[id(p)].add(name)
+    shared = {name for names in holders.values() if len(names) > 1 for name in names}
+    parametrized = {name for name, sub in module.named_modules() if parametrize.is_parametrized(sub)}
+    return read | shared | parametrized
 
 def _reads_channels(a: nn.Module, b: nn.Module, flattened: list[bool]) -> bool:
     "Whether layer b's inputs are a's output channels: conv to conv unflattened, anything to linear after one flatten."
@@ -241,8 +263,8 @@ def _warn_ungauged(module: nn.Module, layers: tuple[ModuleLayer, ...], gauged: s
     if names:
         warnings.warn(f"No rescaling gauge for {len(names)} of {len(layers)} layers of {type(module).__name__}: "
                       f"{', '.join(names)}. The symmetry needs a conv or linear layer followed only by ReLU, "
-                      "LeakyReLU, pooling, flatten or dropout and then one conv or linear layer; these layers' "
-                      "weights enter the entropy estimate as they are.", stacklevel=4)
+                      "LeakyReLU, pooling, flatten or dropout and then one conv or linear layer, each called once "
+                      "and its parameters used nowhere else; these layers' weights enter the entropy estimate as they are.", stacklevel=4)
 
 # %% ../nbs/05b_modules.ipynb #m0000018
 def _conv_padding(m: nn.Conv2d) -> int | None:
