@@ -4,10 +4,13 @@
 
 # %% ../nbs/90_cli.ipynb #24d9469e
 from __future__ import annotations
+import math
 import os
 import re
+import signal
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,10 +34,12 @@ from .train import (Trainer, TrainConfig, load_hypernet, load_checkpoint, load_r
                                 load_tagged, CheckpointError, NonFiniteLossError)
 
 # %% auto #0
-__all__ = ['TARGETS', 'DEFAULT_STEPS', 'DEFAULT_LAM', 'CIFAR_TRAINING', 'DATASET_TRAINING', 'SAMPLES_FORMAT', 'EVAL_FIGURES',
-           'THREATS', 'USER_ERRORS', 'resolve_device', 'check_positive', 'writable_folder', 'train', 'sample',
-           'load_samples', 'evaluate_checkpoint', 'attack_checkpoint', 'distill_checkpoint', 'hyperweights_train',
-           'hyperweights_sample', 'hyperweights_eval', 'hyperweights_attack', 'hyperweights_distill']
+__all__ = ['TARGETS', 'DEFAULT_STEPS', 'DEFAULT_LAM', 'CIFAR_TRAINING', 'DATASET_TRAINING', 'SEED_RANGE', 'WEIGHT_COPIES',
+           'SAMPLES_FORMAT', 'EVAL_FIGURES', 'THREATS', 'USER_ERRORS', 'resolve_device', 'check_positive',
+           'check_finite', 'check_seed', 'available_memory', 'check_memory', 'writable_folder', 'TrainingInterrupted',
+           'stop_on_signals', 'train', 'sample', 'load_samples', 'evaluate_checkpoint', 'attack_checkpoint',
+           'distill_checkpoint', 'hyperweights_train', 'hyperweights_sample', 'hyperweights_eval',
+           'hyperweights_attack', 'hyperweights_distill']
 
 # %% ../nbs/90_cli.ipynb #d54d9392
 TARGETS = {"digits": digits_net, "mnist": mnist_net, "cifar10": lambda: lenet_cifar(10), "cifar100": lambda: lenet_cifar(100)}
@@ -62,6 +67,39 @@ def check_positive(**counts, # name=value pairs, each value a count that must be
     for name, value in counts.items():
         if value < 1: raise ValueError(f"{name}={value}: it must be at least 1.")
 
+def check_finite(**values, # name=value pairs of float options
+                ):
+    "Raise a `ValueError` naming the first value that is NaN or infinite."
+    for name, value in values.items():
+        if not math.isfinite(value): raise ValueError(f"{name}={value}: it must be a finite number.")
+
+SEED_RANGE = (0, 2**63 - 3)  # a run seeds torch generators with seed, seed + 1 and seed + 2
+
+def check_seed(seed: int, # the --seed option
+              ):
+    "Raise a `ValueError` if `seed` is outside `SEED_RANGE`."
+    if not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
+        raise ValueError(f"seed={seed}: it must be between {SEED_RANGE[0]} and 2**63 - 3.")
+
+WEIGHT_COPIES = 3  # float32 copies of the sampled weights a command holds at once: raw, gauge-fixed, evaluated
+
+def available_memory(device: str, # a device name `resolve_device` accepted
+                    ) -> int:
+    "Bytes the sampled weights may take: the free memory of a CUDA device, else the machine's physical memory."
+    if torch.device(device).type == "cuda": return torch.cuda.mem_get_info(torch.device(device))[0]
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+def check_memory(n: int, # networks the command samples
+                 num_params: int, # weights per network
+                 device: str, # where they are held
+                 option: str = "n", # the option that sets n, for the message
+                ):
+    "Raise a `ValueError` before the work when n networks' weights cannot fit in the device's memory."
+    need, have = WEIGHT_COPIES * 4 * n * num_params, available_memory(device)
+    if need > have:
+        raise ValueError(f"--{option} {n} networks of {num_params:,} weights need about {need / 1e9:,.1f} GB for their "
+                         f"weights alone; {device} has {have / 1e9:,.1f} GB. Lower --{option}.")
+
 def writable_folder(folder, # a folder path (str or Path), existing or not
                    ) -> Path:
     "`folder` as a `Path`, once it is clear that it is, or can become, a folder this process may write into."
@@ -74,10 +112,15 @@ def writable_folder(folder, # a folder path (str or Path), existing or not
         raise NotADirectoryError(f"cannot create the folder {folder}: {existing} is a file.")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise PermissionError(f"cannot write into {existing}: permission denied; pick a folder you can write to.")
-    if existing == folder.absolute():  # a read-only file system passes os.access for root: try a file
-        try:
-            with tempfile.TemporaryFile(dir=folder): pass
-        except OSError as e: raise type(e)(f"cannot write into {folder}: {e.strerror}.") from None
+    # A read-only file system passes os.access for root: make the missing folders, try a file, remove them again.
+    missing = [p for p in (folder.absolute(), *folder.absolute().parents) if not p.exists()]  # innermost first
+    try:
+        for p in reversed(missing): p.mkdir()
+        with tempfile.TemporaryFile(dir=folder): pass
+    except OSError as e: raise type(e)(f"cannot write into {folder}: {e.strerror}.") from None
+    finally:
+        for p in missing:
+            if p.is_dir(): p.rmdir()
     return folder  # created by the first checkpoint written, so a command that fails earlier leaves nothing behind
 
 # %% ../nbs/90_cli.ipynb #90868333
@@ -91,6 +134,30 @@ def _refuse_existing_run(out: Path, overwrite: bool):
     if existing and not overwrite:
         raise FileExistsError(f"{out} already holds a run's checkpoints ({', '.join(existing[:3])}); pass --resume to "
                               f"continue it, --overwrite to replace it, or another --out.")
+
+class TrainingInterrupted(RuntimeError):
+    "Training stopped on Ctrl-C or SIGTERM after writing a checkpoint of its current step."
+
+@contextmanager
+def stop_on_signals():
+    "Within the block, Ctrl-C and SIGTERM ask training to stop after the current step; yields the callable that says whether one came."
+    asked = []
+    def ask(signum, frame):
+        if asked and signum == signal.SIGINT: raise KeyboardInterrupt  # a second Ctrl-C stops at once
+        asked.append(signal.Signals(signum).name)
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield lambda: False; return
+    previous = {s: signal.signal(s, ask) for s in (signal.SIGINT, signal.SIGTERM)}
+    try: yield lambda: bool(asked)
+    finally:
+        for s, handler in previous.items(): signal.signal(s, handler)
+
+def _refuse_new_run_options(out: Path, stored: dict, **asked):
+    "A resumed run keeps the settings it started with: refuse an option (not None) that asks for another value."
+    for name, value in asked.items():
+        if value is not None and value != stored[name]:
+            raise ValueError(f"--{name} {value:g} asks a new run for what the run in {out} has as {stored[name]:g}; a "
+                             f"resumed run keeps its settings: leave out --{name}, or start a new run in another --out.")
 
 def _conventional_baseline(trainer: Trainer, data, n: int, progress: bool) -> dict:
     "Test metrics of n networks trained conventionally with the images a generated network saw (steps × images_per_net)."
@@ -114,20 +181,27 @@ def train(dataset: str = "digits", # one of `TARGETS`
           download: bool = False, # let torchvision download a missing dataset
           overwrite: bool = False, # start a new run in `out`, deleting another run's checkpoints there
           baseline: int = 10, # conventionally trained networks to score beside the sampled ones (0: none)
+          stop=None, # a callable asked after every step (e.g. from `stop_on_signals`); True: save, raise `TrainingInterrupted`
          ) -> dict:
     "Train (or resume) a hypernetwork, save checkpoints and a figure in `out`, and return test-set metrics."
     if dataset not in TARGETS: raise ValueError(f"Unknown dataset {dataset!r}; choose one of {', '.join(TARGETS)}.")
     steps = DEFAULT_STEPS.get(dataset, 13_000) if steps is None else steps
     check_positive(steps=steps, n_eval=n_eval)  # every check that needs no data comes before the data are loaded
     if baseline < 0: raise ValueError(f"baseline={baseline}: it must be 0 (no baseline) or more.")
-    lam = DEFAULT_LAM.get(dataset, 1e3) if lam is None else lam
+    check_seed(seed)
+    if lam is not None:
+        check_finite(lam=lam)
+        if lam < 0: raise ValueError(f"lam={lam}: it must be 0 or more.")
+    asked_lam, lam = lam, DEFAULT_LAM.get(dataset, 1e3) if lam is None else lam
     device, out = resolve_device(device), writable_folder(Path("runs") / dataset if out is None else out)
+    check_memory(n_eval, TARGETS[dataset]().num_params, device, "n_eval")
     if resume:
         state = load_checkpoint(out / "last.pt")
         if state["dataset"] != dataset:
             raise ValueError(f"{out / 'last.pt'} is a {state['dataset']} run; resume it with --dataset {state['dataset']}.")
         if steps <= state["step"]:
             raise ValueError(f"The run in {out} is at step {state['step']} already; pass --steps above it to train on.")
+        _refuse_new_run_options(out, state["train_config"], lam=asked_lam, seed=seed or None)
     else:
         _refuse_existing_run(out, overwrite)
         val_every = max(1, min(1000, steps // 4)) if val_every is None else val_every
@@ -143,13 +217,18 @@ def train(dataset: str = "digits", # one of `TARGETS`
         torch.manual_seed(seed)
         trainer = Trainer(HyperNetwork(TARGETS[dataset]()), data, config)
         for old in _run_checkpoints(out): old.unlink()  # --overwrite: no checkpoint of the old run may stay beside the new
-    started = time.time()
-    trainer.fit(out, progress=progress)
+    started, first = time.time(), trainer.step
+    trainer.fit(out, progress=progress, stop=stop)
+    if stop is not None and stop():
+        raise TrainingInterrupted(f"stopped at step {trainer.step} after training {trainer.step - first} steps; "
+                                  f"checkpoint {out / 'last.pt'}. Continue with: hyperweights_train --dataset {dataset} "
+                                  f"--out {out} --resume --steps {trainer.config.steps}")
     fig = plot_history(trainer.history, f"{dataset}, λ={trainer.config.lam:g}, seed {trainer.config.seed}")
     fig.savefig(out / "training_curve.png", dpi=110)
     thetas = sample_weights(trainer.hnet, n_eval, torch.Generator().manual_seed(seed))
     metrics = ensemble_metrics(predict(trainer.hnet.spec, thetas, data.test[0]), data.test[1])
-    result = {"steps": trainer.step, "seconds": time.time() - started, "checkpoint": str(out / "last.pt"), **metrics}
+    result = {"steps": trainer.step, "steps_trained": trainer.step - first, "seconds": time.time() - started,
+              "checkpoint": str(out / "last.pt"), **metrics}
     if baseline: result["baseline"] = _conventional_baseline(trainer, data, baseline, progress)
     return result
 
@@ -168,7 +247,7 @@ def sample(checkpoint, # a checkpoint written by `train`
            download: bool = False, # let torchvision download a missing dataset
           ) -> dict:
     "Draw n gauge-fixed networks from `checkpoint`, save them to `out`, and return their test accuracies."
-    check_positive(n=n)
+    check_positive(n=n); check_seed(seed)
     if gauge not in GAUGE_MODES: raise ValueError(f"gauge={gauge!r} is not one of {GAUGE_MODES}.")
     device = resolve_device(device)
     out = Path(out or Path(checkpoint).with_name(f"samples_{n}.pt"))
@@ -176,6 +255,7 @@ def sample(checkpoint, # a checkpoint written by `train`
     if out.exists(): load_samples(out)  # replace an earlier samples file, never a checkpoint or another file
     writable_folder(out.parent)
     state, hnet, data = load_run(checkpoint, root, device, download)
+    check_memory(n, hnet.spec.num_params, device)
     thetas = sample_weights(hnet, n, torch.Generator().manual_seed(seed), gauge=gauge)
     atomic_save({"format": SAMPLES_FORMAT, "spec": spec_to_dict(hnet.spec), "weights": thetas.cpu(),
                  "gauge": gauge, "checkpoint": str(checkpoint), "seed": seed}, out)
@@ -230,13 +310,14 @@ def evaluate_checkpoint(checkpoint, # a checkpoint written by `train`
                         progress: bool = False, # show a progress bar over the networks
                        ) -> dict:
     "Member, ensemble and (with `ood`) out-of-distribution metrics of n networks sampled from `checkpoint`; writes figures."
-    _check_eval_options(n, ensemble, ood)
+    _check_eval_options(n, ensemble, ood); check_seed(seed)
     device = resolve_device(device)
     out = writable_folder(Path(checkpoint).parent / "eval" if out is None else out)
     state = load_checkpoint(checkpoint)
     if ood == state["dataset"]:
         raise ValueError(f"--ood {ood} is the dataset the checkpoint was trained on; foreign images must come from elsewhere.")
     hnet = load_hypernet(state, device)
+    check_memory(n, hnet.spec.num_params, device)
     data = load_dataset(state["dataset"], root=root, download=download, device=device)
     x, y = data.test
     foreign = None if ood is None else foreign_images(ood, x, ood_root, download)  # a wrong shape stops here
@@ -296,10 +377,11 @@ def attack_checkpoint(checkpoint, # a checkpoint written by `train`
     "Attack networks sampled from `checkpoint` with one threat model; returns the curves and writes a figure."
     if threat not in THREATS: raise ValueError(f"Unknown threat {threat!r}; choose one of {', '.join(THREATS)}.")
     radii = _parse_eps(eps)
-    check_positive(n=n, images=images, steps=steps)
+    check_positive(n=n, images=images, steps=steps); check_seed(seed)
     device = resolve_device(device)
     out = writable_folder(Path(checkpoint).parent / "attack" if out is None else out)
     state, hnet, data = load_run(checkpoint, root, device, download)
+    check_memory(n, hnet.spec.num_params, device)
     x, y = data.test[0][:images], data.test[1][:images]
     title = f"{state['dataset']}, λ={state['train_config']['lam']:g}, {len(x)} test images"
     if threat == "transfer":
@@ -338,6 +420,14 @@ def _attack_report(result: dict) -> str:
     return "\n".join(lines)
 
 # %% ../nbs/90_cli.ipynb #9e000031
+def _check_student_file(path: Path):
+    "Raise a `FileExistsError` unless `path` holds a plain state_dict (of tensors only), as `save_network` writes."
+    try: state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception: state = None
+    if not (isinstance(state, dict) and state and all(isinstance(v, torch.Tensor) for v in state.values())):
+        raise FileExistsError(f"{path} exists and is not a student file written by hyperweights_distill; it is left "
+                              f"as it is. Pass another --out, or move the file away first.")
+
 def distill_checkpoint(checkpoint, # a checkpoint written by `train`
                        out=None, # file for the student's state_dict; None: student.pt beside the checkpoint
                        members: int = 200, # networks in the teacher ensemble
@@ -349,13 +439,15 @@ def distill_checkpoint(checkpoint, # a checkpoint written by `train`
                        download: bool = False, # let torchvision download a missing dataset
                       ) -> dict:
     "The distillation table of networks sampled from `checkpoint`; writes the distilled student's state_dict."
-    check_positive(members=members, steps=steps)
-    if temperature <= 0: raise ValueError(f"temperature={temperature}: it must be positive.")
+    check_positive(members=members, steps=steps); check_seed(seed)
+    if not 0 < temperature < math.inf: raise ValueError(f"temperature={temperature}: it must be a finite number above 0.")
     out = Path(checkpoint).parent / "student.pt" if out is None else Path(out)
     if out.is_dir(): raise ValueError(f"{out} is a folder; give the file to write the student to.")
+    if out.exists(): _check_student_file(out)  # replace an earlier student, never a checkpoint or another file
     writable_folder(out.parent)
     device = resolve_device(device)
     state, hnet, data = load_run(checkpoint, root, device, download)
+    check_memory(members, hnet.spec.num_params, device, "members")
     table, student = distillation_table(hnet, data, members, steps, temperature, seed=seed)
     save_network(hnet.spec, student, out)
     return {"table": table, "out": str(out), "code": network_code(hnet.spec)}
@@ -401,10 +493,15 @@ def hyperweights_train(
     baseline: int = 10,      # networks trained conventionally, on as many images each, to compare with (0: none)
 ):
     "Train a hypernetwork, then report the test accuracy of sampled networks and of their ensemble."
-    with _user_errors("hyperweights_train"):
-        result = train(dataset, root, steps, lam, seed, out, resume, device, None, n_eval, download=download,
-                       overwrite=overwrite, baseline=baseline, progress=sys.stdout.isatty())  # no bar text in a redirected output
-    print(f"trained {result['steps']} steps in {result['seconds']:.0f} s; checkpoint {result['checkpoint']}")
+    with _user_errors("hyperweights_train"), stop_on_signals() as asked:
+        try:
+            result = train(dataset, root, steps, lam, seed, out, resume, device, None, n_eval, download=download,
+                           overwrite=overwrite, baseline=baseline, progress=sys.stdout.isatty(), stop=asked)
+        except TrainingInterrupted as e:
+            print(f"hyperweights_train: {e}", file=sys.stderr); raise SystemExit(130) from None  # 128 + SIGINT, as shells do
+    done, now = result["steps_trained"], result["steps"]
+    print(f"trained {done} steps" + (f" (to step {now})" if done != now else "") +
+          f" in {result['seconds']:.0f} s; checkpoint {result['checkpoint']}")
     print(f"test accuracy of {n_eval} sampled networks on {dataset}:\n{_report(result)}")
     if baseline:
         base = result["baseline"]

@@ -16,6 +16,7 @@ from .gauge import gauge_fix
 from .hypernet import HyperNetwork, sample_weights
 from .evaluate import predict
 from .ensembles import member_metrics, group_metrics
+from .train import atomic_save
 from .baselines import conventional, conventional_init
 
 # %% auto #0
@@ -149,9 +150,5 @@ def save_network(spec: TargetSpec, # the target network
                  theta: torch.Tensor, # one weight vector `[P]`
                  path, # the file to write
                 ):
-    "Save `materialize(spec, theta)`'s `state_dict` (plain tensors) to `path`; returns the path."
-    from pathlib import Path
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({k: v.cpu() for k, v in materialize(spec, theta).state_dict().items()}, path)
-    return path
+    "Save `materialize(spec, theta)`'s `state_dict` (plain tensors) to `path` atomically; returns the path."
+    return atomic_save({k: v.cpu() for k, v in materialize(spec, theta).state_dict().items()}, path)

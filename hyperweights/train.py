@@ -297,8 +297,9 @@ def fit(self: Trainer,
         out_dir=None, # folder for checkpoints (stepN.pt every `checkpoint_every` steps, and last.pt); None: none
         steps: int | None = None, # train until this many steps are done in all; None: `config.steps`
         progress: bool = True, # show a progress bar
+        stop=None, # a callable asked after every step; when it says True, `last.pt` is written and `fit` returns
        ) -> dict[str, list[dict]]:
-    "Train until `steps` (default `config.steps`) steps are done; returns the metrics history."
+    "Train until `steps` (default `config.steps`) steps are done, or `stop()` says so; returns the metrics history."
     c, end = self.config, (self.config.steps if steps is None else steps)
     steps = range(self.step, end)  # no bar at all without progress: fastprogress prints one character even then
     for _ in (progress_bar(steps, leave=False) if progress else steps):
@@ -310,6 +311,9 @@ def fit(self: Trainer,
         checkpoint = out_dir is not None and (self.step % c.checkpoint_every == 0 or self.step == end)
         if checkpoint or self.step == end: self._validate_if_due()  # the last step's validation, checkpoint or not
         if checkpoint: self.save(out_dir)
+        if stop is not None and stop():
+            if out_dir is not None and not checkpoint: self.save(out_dir)
+            break
     return self.history
 
 
