@@ -30,16 +30,16 @@ from .ensembles import (member_metrics, group_metrics, uncertainty_scores, ood_m
 from .adversarial import (SampledEnsemble, FreshEnsemble, paper_protocol, success_curve, robust_accuracy,
                                       plot_paper_curves, plot_robustness)
 from .distill import distillation_table, save_network, network_code
-from .train import (Trainer, TrainConfig, load_hypernet, load_checkpoint, load_run, plot_history, atomic_save,
+from .train import (Trainer, TrainConfig, SEED_RANGE, load_hypernet, load_checkpoint, load_run, plot_history, atomic_save,
                                 load_tagged, CheckpointError, NonFiniteLossError)
 
 # %% auto #0
-__all__ = ['TARGETS', 'DEFAULT_STEPS', 'DEFAULT_LAM', 'CIFAR_TRAINING', 'DATASET_TRAINING', 'SEED_RANGE', 'WEIGHT_COPIES',
-           'SAMPLES_FORMAT', 'EVAL_FIGURES', 'THREATS', 'USER_ERRORS', 'resolve_device', 'check_positive',
-           'check_finite', 'check_seed', 'available_memory', 'check_memory', 'writable_folder', 'TrainingInterrupted',
-           'stop_on_signals', 'train', 'sample', 'load_samples', 'evaluate_checkpoint', 'attack_checkpoint',
-           'distill_checkpoint', 'hyperweights_train', 'hyperweights_sample', 'hyperweights_eval',
-           'hyperweights_attack', 'hyperweights_distill']
+__all__ = ['TARGETS', 'DEFAULT_STEPS', 'DEFAULT_LAM', 'CIFAR_TRAINING', 'DATASET_TRAINING', 'WEIGHT_COPIES', 'SAMPLES_FORMAT',
+           'EVAL_FIGURES', 'THREATS', 'USER_ERRORS', 'resolve_device', 'check_positive', 'check_finite', 'check_seed',
+           'available_memory', 'check_memory', 'writable_folder', 'TrainingInterrupted', 'stop_on_signals', 'train',
+           'sample', 'load_samples', 'evaluate_checkpoint', 'attack_checkpoint', 'distill_checkpoint',
+           'hyperweights_train', 'hyperweights_sample', 'hyperweights_eval', 'hyperweights_attack',
+           'hyperweights_distill']
 
 # %% ../nbs/90_cli.ipynb #d54d9392
 TARGETS = {"digits": digits_net, "mnist": mnist_net, "cifar10": lambda: lenet_cifar(10), "cifar100": lambda: lenet_cifar(100)}
@@ -73,11 +73,9 @@ def check_finite(**values, # name=value pairs of float options
     for name, value in values.items():
         if not math.isfinite(value): raise ValueError(f"{name}={value}: it must be a finite number.")
 
-SEED_RANGE = (0, 2**63 - 3)  # a run seeds torch generators with seed, seed + 1 and seed + 2
-
 def check_seed(seed: int, # the --seed option
               ):
-    "Raise a `ValueError` if `seed` is outside `SEED_RANGE`."
+    "Raise a `ValueError` if `seed` is outside the `SEED_RANGE` of a training run (the rule for every command)."
     if not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
         raise ValueError(f"seed={seed}: it must be between {SEED_RANGE[0]} and 2**63 - 3.")
 
@@ -144,7 +142,7 @@ def stop_on_signals():
     asked = []
     def ask(signum, frame):
         if asked and signum == signal.SIGINT: raise KeyboardInterrupt  # a second Ctrl-C stops at once
-        asked.append(signal.Signals(signum).name)
+        asked.append(signum)
     if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
         yield lambda: False; return
     previous = {s: signal.signal(s, ask) for s in (signal.SIGINT, signal.SIGTERM)}

@@ -25,12 +25,14 @@ from .hypernet import HyperNetwork, HyperNetConfig, sample_weights
 from .evaluate import EVAL_BUDGET, EVAL_IMAGES, predict, majority_vote, ensemble_metrics
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'TARGET_CHUNK', 'TRAINER_KEYS', 'TrainConfig', 'CheckpointError', 'atomic_save',
+__all__ = ['SEED_RANGE', 'CHECKPOINT_FORMAT', 'TARGET_CHUNK', 'TRAINER_KEYS', 'TrainConfig', 'CheckpointError', 'atomic_save',
            'save_checkpoint', 'load_tagged', 'load_checkpoint', 'chunked_cross_entropy', 'config_entropy',
            'training_loss', 'validation_metrics', 'NonFiniteLossError', 'Trainer', 'plot_history', 'load_hypernet',
            'load_run']
 
 # %% ../nbs/05_train.ipynb #db862d93
+SEED_RANGE = (0, 2**63 - 3)  # a run seeds torch generators with seed, seed + 1 and seed + 2
+
 @dataclass
 class TrainConfig:
     "The training protocol; defaults are the papers' MNIST values."
@@ -68,7 +70,7 @@ class TrainConfig:
                 raise ValueError(f"TrainConfig.{name}={getattr(self, name)!r} must be None or at least {least}.")
         if not (0 <= self.lam < math.inf and 0 < self.lam_rate < math.inf):
             raise ValueError(f"TrainConfig needs a finite lam >= 0 and a finite lam_rate > 0; got lam={self.lam}, lam_rate={self.lam_rate}.")
-        if not 0 <= self.seed < 2**63 - 2:  # seed, seed + 1 and seed + 2 seed torch generators
+        if not SEED_RANGE[0] <= self.seed <= SEED_RANGE[1]:
             raise ValueError(f"TrainConfig.seed={self.seed} must be between 0 and 2**63 - 3.")
         if not (self.lr > 0 and 0 < self.lr_decay <= 1):
             raise ValueError(f"TrainConfig needs lr > 0 and 0 < lr_decay <= 1; got lr={self.lr}, lr_decay={self.lr_decay}.")
