@@ -12,7 +12,6 @@ Every row's training wall-clock is reported with it. The table is printed as mar
 machine and date to `bench/results/cifar_lenet.json`.
 """
 import json, platform, time
-from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -20,8 +19,9 @@ from fastcore.script import call_parse
 
 from hyperweights.data import cifar10, default_root
 from hyperweights.targets import lenet_cifar
-from hyperweights.train import TrainConfig
-from hyperweights.baselines import conventional, hypernetwork
+from hyperweights.entropy import KLEntropy, NoDiversity
+from hyperweights.train import TrainConfig, Objective
+from hyperweights.baselines import conventional, sampled_hypernetwork
 from hyperweights.ensembles import compare_methods
 
 HERE = Path(__file__).parent
@@ -41,7 +41,7 @@ def main(root: str = None, # CIFAR-10 as torchvision's archive or an ImageFolder
          sgd_decay: float = 0.99988, # row (a)'s learning rate is multiplied by this after every step
          chain_lr: float = 0.02, # the constant learning rate of the chains of row (b)
          hn_steps: int = 4000, # steps of each hypernetwork
-         hn_lr: float = 1e-5, # Adam learning rate of the hypernetworks (bench/cifar_lenet_start.py chose it)
+         hn_lr: float = 1e-5, # Adam learning rate of the hypernetworks (bench/investigations/cifar_lenet_start.py chose it)
          n_nets: int = 16, # networks per hypernetwork step
          entropy_coords: int = 5000, # coordinates the entropy is estimated on
          lam: float = 1e3, # λ of the hypernetworks
@@ -51,13 +51,14 @@ def main(root: str = None, # CIFAR-10 as torchvision's archive or an ImageFolder
     start = time.time()
     data, spec = cifar10(cifar_root(root)), lenet_cifar()
     sgd = dict(optimizer="sgd", batch=64, seed=seed)
-    hn = TrainConfig(steps=hn_steps, lam=lam, lr=hn_lr, n_nets=n_nets, images_per_net=32, entropy_coords=entropy_coords,
+    hn = TrainConfig(steps=hn_steps, lr=hn_lr, n_nets=n_nets, images_per_net=32,
                      val_every=max(hn_steps // 4, 1), val_nets=20, seed=seed, checkpoint_every=10**9)
+    with_entropy = Objective(lam=lam, diversity=KLEntropy(coords=entropy_coords))
     methods = [conventional(spec, data, 1, sgd_steps, lr=sgd_lr, lr_decay=sgd_decay, name="SGD, decaying lr", **sgd),
                conventional(spec, data, 10, sgd_steps, lr=chain_lr, lr_decay=1.0, name="10 constant-lr SGD chains", **sgd),
-               hypernetwork(spec, data, replace(hn, entropy_term=False), n=10,
+               sampled_hypernetwork(spec, data, hn, Objective(lam=lam, diversity=NoDiversity()), n=10,
                             name="hypernetwork without entropy"),
-               hypernetwork(spec, data, hn, n=10, name="hypernetwork with entropy")]
+               sampled_hypernetwork(spec, data, hn, with_entropy, n=10, name="hypernetwork with entropy")]
     rows = compare_methods(spec, data, methods)
     meta = {"command": "python bench/cifar_lenet.py " + " ".join(f"--{k} {v}" for k, v in dict(
                 sgd_steps=sgd_steps, sgd_lr=sgd_lr, sgd_decay=sgd_decay, chain_lr=chain_lr, hn_steps=hn_steps, hn_lr=hn_lr,

@@ -14,25 +14,25 @@ each deep-ensemble member a tenth of them, the SGD chain all of them; the one ne
 deep-ensemble member (another seed).
 On digits every row is trained here. On MNIST the hypernetworks come from checkpoints (train them with
 `hyperweights_train --dataset mnist --lam 1e5 --out ...`; the run without the entropy term is
-`Trainer(..., TrainConfig(entropy_term=False))`); a row whose checkpoint is not given is left out, and
+`Trainer(..., objective=Objective(diversity=NoDiversity()))`); a row whose checkpoint is not given is left out, and
 conventional baselines are trained here and cached in `bench/runs/<dataset>_baselines/`. Foreign images: the
 inverted digits on digits, Fashion-MNIST's test split on MNIST (`--ood_root` if it is not in its usual places).
 The table is printed as markdown and written with the machine and date to
 `bench/results/ensembles_<dataset>_seed<seed>.json`.
 """
 import json, platform, sys, time
-from dataclasses import replace
 from types import SimpleNamespace
 from pathlib import Path
 
 import torch
 from fastcore.script import call_parse
 
-from hyperweights.cli import TARGETS
+from hyperweights.cli import PRESETS
 from hyperweights.data import load_dataset
 from hyperweights.hypernet import sample_weights
-from hyperweights.train import TrainConfig, load_checkpoint, load_hypernet
-from hyperweights.baselines import Baseline, conventional, sgd_snapshots, hypernetwork
+from hyperweights.entropy import NoDiversity
+from hyperweights.train import TrainConfig, Objective, load_checkpoint, load_hypernet
+from hyperweights.baselines import Baseline, conventional, sgd_snapshots, sampled_hypernetwork
 from hyperweights.ensembles import compare_methods, foreign_images
 
 HERE = Path(__file__).parent
@@ -58,14 +58,15 @@ def from_checkpoint(path: str, n: int, name: str, seconds: float, seed: int, dev
 def hypernet_rows(dataset, data, spec, args, device) -> dict[str, Baseline]:
     "The hypernetworks 'main', 'no_entropy' and 'strong' (λ = 1e5): trained here on digits, read from checkpoints on MNIST."
     if dataset == "digits":
-        base = TrainConfig(steps=args.steps, lam=3e3, seed=args.seed, val_every=args.steps, val_nets=50)
-        make = lambda **changes: hypernetwork(spec, data, replace(base, **changes), n=args.n)
-        return {"no_entropy": make(entropy_term=False), "main": make(), "strong": make(lam=1e5)}
+        base = TrainConfig(steps=args.steps, seed=args.seed, val_every=args.steps, val_nets=50)
+        make = lambda objective: sampled_hypernetwork(spec, data, base, objective, n=args.n)
+        return {"no_entropy": make(Objective(lam=3e3, diversity=NoDiversity())), "main": make(Objective(lam=3e3)),
+                "strong": make(Objective(lam=1e5))}
     given = {"no_entropy": args.no_entropy, "main": args.checkpoint, "strong": args.strong}
     rows = {}
     for key, path in given.items():
         if path is None: continue  # a row without a checkpoint is left out
-        lam = load_checkpoint(path)["train_config"]["lam"]
+        lam = load_checkpoint(path)["objective"]["lam"]
         name = "hypernetwork without entropy" if key == "no_entropy" else f"hypernetwork λ={lam:g}"
         rows[key] = from_checkpoint(path, args.n, name, args.hyper_seconds, args.seed, device)
     return rows
@@ -128,7 +129,7 @@ def main(dataset: str = "digits", # digits or mnist
     if dataset not in ("digits", "mnist"): raise SystemExit("bench/ensembles.py: --dataset must be digits or mnist")
     if dataset == "mnist" and checkpoint is None: raise SystemExit("bench/ensembles.py: mnist needs --checkpoint")
     data = load_dataset(dataset, root=root, device=device)
-    spec = TARGETS[dataset]()
+    spec = PRESETS[dataset].target()
     ood = "inverted" if dataset == "digits" else "fashion_mnist"
     foreign = {ood: foreign_images(ood, data.test[0], ood_root)}  # a missing Fashion-MNIST stops here, before the work
     hypers = hypernet_rows(dataset, data, spec, args, device)

@@ -60,9 +60,10 @@ def main(device: str = "cuda" if torch.cuda.is_available() else "cpu", # where t
     torch.manual_seed(0)
     trainer = Trainer(HyperNetwork(spec), fake, TrainConfig())
     def hyper_step():  # exactly Trainer.train_step's work, on the fixed 32×32 images
-        terms = training_loss(trainer.hnet, trainer.hnet.sample_noise(32, trainer.noise), x, y, trainer.lam, trainer.config)
+        terms = training_loss(trainer.generator, trainer.generator.sample_noise(32, trainer.noise), x, y, trainer.lam, trainer.config,
+                              trainer.objective)
         trainer.optimizer.zero_grad(set_to_none=True); terms["loss"].backward(); trainer.optimizer.step()
-    net = materialize(spec, sample_weights(trainer.hnet, 1)[0]).to(device)
+    net = materialize(spec, sample_weights(trainer.generator, 1)[0]).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     xf, yf = x.flatten(0, 1), y.flatten()
     def plain_step():
@@ -76,7 +77,7 @@ def main(device: str = "cuda" if torch.cuda.is_available() else "cpu", # where t
     print(f"hypernetwork step: {t_hyper * 1e3:.1f} ms   plain Adam step: {t_plain * 1e3:.1f} ms   "
           f"ratio hyper/plain: {t_hyper / t_plain:.2f}x   hyper/floor: {t_hyper / floor:.1f}x   plain/floor: {t_plain / floor:.1f}x")
 
-    theta, default_config = sample_weights(trainer.hnet, 32).requires_grad_(), trainer.config
+    theta, default_config = sample_weights(trainer.generator, 32).requires_grad_(), trainer.config
     for impl in CONV_IMPLS:
         def fwd_bwd(): forward(spec, theta, x, impl).logsumexp(-1).sum().backward()
         trainer.config = replace(default_config, conv_impl=impl)
@@ -85,7 +86,7 @@ def main(device: str = "cuda" if torch.cuda.is_available() else "cpu", # where t
               f"whole hypernetwork step: {median_time(hyper_step, device, max(3, reps // 2)) * 1e3:.1f} ms")
     trainer.config = default_config
 
-    thetas = sample_weights(trainer.hnet, eval_nets)
+    thetas = sample_weights(trainer.generator, eval_nets)
     test = torch.rand(eval_images, 1, 28, 28, generator=g).to(device)
     t_eval = median_time(lambda: predict(spec, thetas, test), device, reps=1, warmup=0)
     per_s = eval_nets * eval_images / t_eval

@@ -9,8 +9,8 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
-from fastprogress.fastprogress import progress_bar
 
+from .progress import with_progress
 from .targets import TargetSpec, forward
 from .hypernet import HyperNetwork, sample_weights
 from .evaluate import predict, majority_vote
@@ -140,7 +140,7 @@ def paper_protocol(hnet: HyperNetwork, # a trained hypernetwork
     targets = (y + torch.randint(1, spec.num_classes, (len(x),), generator=g).to(y.device)) % spec.num_classes
     counted, first_single, first_ensemble = [], [], []
     starts = range(0, len(x), chunk)
-    for i in (progress_bar(starts, leave=False) if progress else starts):
+    for i in with_progress(starts, progress):
         xs, ys, ts, th = x[i:i + chunk], y[i:i + chunk], targets[i:i + chunk], single[i:i + chunk]
         xg = xs.detach().requires_grad_()
         logits = forward(spec, th, xg[:, None])[:, 0]  # each network on its own image: [b, C]
@@ -203,7 +203,7 @@ def robust_accuracy(model: nn.Module, # the attacked model: images → logits
     judge = judge or model
     clean = _labels(judge, x, chunk) == y
     rows = []
-    for e in (progress_bar(eps, leave=False) if progress else eps):
+    for e in with_progress(eps, progress):
         adv = torch.cat([ATTACKS[attack](model, x[i:i + chunk], y[i:i + chunk], e, **attack_kwargs)
                          for i in range(0, len(x), chunk)])
         right = _labels(judge, adv, chunk) == y
@@ -217,12 +217,12 @@ def robust_accuracy(model: nn.Module, # the attacked model: images → logits
 def plot_robustness(results: dict[str, list[dict[str, float]]], # name -> `robust_accuracy` rows
                     title: str = "", # the figure's title
                    ):
-    "Robust accuracy against ε, one line per model and attack."
+    "Robust accuracy against ε in units of 1/255, as `plot_paper_curves` has it; one line per model and attack."
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 3.8))
+    fig, ax = plt.subplots(figsize=(8.5, 3.8))
     for name, rows in results.items():
-        ax.plot([r["eps"] for r in rows], [r["robust_acc"] for r in rows], "o-", ms=3, label=name)
-    ax.set(xlabel="ε (L∞, pixel range [0, 1])", ylabel="accuracy under attack", ylim=(0, 1), title=title)
-    ax.legend(fontsize=7)
+        ax.plot([r["eps"] * 255 for r in rows], [r["robust_acc"] for r in rows], "o-", ms=3, label=name)
+    ax.set(xlabel="perturbation ε (L∞, units of 1/255)", ylabel="accuracy under attack", ylim=(0, 1), title=title)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))  # beside the axes, never over a curve
     fig.tight_layout()
     return fig

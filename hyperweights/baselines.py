@@ -10,17 +10,18 @@ from typing import Iterator
 
 import torch
 import torch.nn.functional as F
-from fastprogress.fastprogress import progress_bar
 
+from .progress import with_progress
 from .data import ImageData, DistinctBatches
 from .targets import TargetSpec, unflatten, forward
 from .gauge import gauge_fix
 from .hypernet import HyperNetwork, sample_weights
-from .train import Trainer, TrainConfig
+from .entropy import NoDiversity
+from .train import Trainer, TrainConfig, Objective
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'conventional_init', 'training_steps', 'Baseline', 'conventional', 'snapshot_steps', 'sgd_snapshots',
-           'hypernetwork']
+__all__ = ['OPTIMIZERS', 'conventional_init', 'weights_per_step', 'Baseline', 'conventional', 'snapshot_steps', 'sgd_snapshots',
+           'sampled_hypernetwork']
 
 # %% ../nbs/05a_baselines.ipynb #5a000007
 def conventional_init(spec: TargetSpec, # the target network
@@ -39,7 +40,7 @@ def conventional_init(spec: TargetSpec, # the target network
 # %% ../nbs/05a_baselines.ipynb #5a000012
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 
-def training_steps(spec: TargetSpec, # the target network
+def weights_per_step(spec: TargetSpec, # the target network
                    data: ImageData, # trains on `data.train`
                    n: int = 1, # networks trained side by side, each from its own init on its own images
                    steps: int = 2000, # optimiser steps
@@ -54,15 +55,15 @@ def training_steps(spec: TargetSpec, # the target network
     "Train n networks as one `[n, P]` tensor with the batched forward; yield the raw weights after every step."
     if optimizer not in OPTIMIZERS: raise ValueError(f"optimizer={optimizer!r} is not one of {tuple(OPTIMIZERS)}.")
     for name, value in (("n", n), ("steps", steps), ("batch", batch)):
-        if value < 1: raise ValueError(f"training_steps needs {name} >= 1; got {value}.")
+        if value < 1: raise ValueError(f"weights_per_step needs {name} >= 1; got {value}.")
     if not (lr > 0 and 0 < lr_decay <= 1):
-        raise ValueError(f"training_steps needs lr > 0 and 0 < lr_decay <= 1; got lr={lr}, lr_decay={lr_decay}.")
+        raise ValueError(f"weights_per_step needs lr > 0 and 0 < lr_decay <= 1; got lr={lr}, lr_decay={lr_decay}.")
     x, y = data.train
     theta = conventional_init(spec, n, torch.Generator().manual_seed(seed)).to(x.device).requires_grad_()
     opt = OPTIMIZERS[optimizer]([theta], lr=lr)
     schedule = torch.optim.lr_scheduler.ExponentialLR(opt, lr_decay)
     batches = DistinctBatches(x, y, n, batch, seed + 1)
-    for _ in (progress_bar(range(steps), leave=False) if progress else range(steps)):
+    for _ in with_progress(range(steps), progress):
         images, labels = next(batches)
         logits = forward(spec, theta, images, conv_impl)  # [n, batch, classes]
         loss = F.cross_entropy(logits.flatten(0, 1), labels.flatten(), reduction="sum") / batch
@@ -90,11 +91,11 @@ def conventional(spec: TargetSpec, # the target network
                  batch: int = 32, # images per network per step
                  seed: int = 0, # seeds the inits and the data order
                  name: str | None = None, # the row's name; default 'one network' or 'deep ensemble of n'
-                 **kwargs, # more options of `training_steps`: optimizer, lr, lr_decay, conv_impl, progress
+                 **kwargs, # more options of `weights_per_step`: optimizer, lr, lr_decay, conv_impl, progress
                 ) -> Baseline:
     "n networks trained conventionally and independently, side by side (Adam and the authors' init by default)."
     start, theta = time.time(), None
-    for theta in training_steps(spec, data, n, steps, batch, seed=seed, **kwargs): pass
+    for theta in weights_per_step(spec, data, n, steps, batch, seed=seed, **kwargs): pass
     name = name or ("one network" if n == 1 else f"deep ensemble of {n}")
     return Baseline(name, gauge_fix(spec, theta), time.time() - start, n * steps * batch)
 
@@ -118,29 +119,32 @@ def sgd_snapshots(spec: TargetSpec, # the target network
                   batch: int = 32, # images per step
                   lr: float = 0.1, # the constant learning rate; tune it for the target
                   seed: int = 0, # seeds the init and the data order
-                  **kwargs, # more options of `training_steps`: conv_impl, progress
+                  **kwargs, # more options of `weights_per_step`: conv_impl, progress
                  ) -> Baseline:
     "Snapshots, evenly spaced after a burn-in, of one network trained by constant-learning-rate SGD."
     keep, kept, start = set(snapshot_steps(steps, snapshots, burn_in)), [], time.time()
-    chain = training_steps(spec, data, 1, steps, batch, "sgd", lr, 1.0, seed, **kwargs)
+    chain = weights_per_step(spec, data, 1, steps, batch, "sgd", lr, 1.0, seed, **kwargs)
     for step, theta in enumerate(chain, 1):
         if step in keep: kept.append(theta.clone())
     return Baseline(f"{snapshots} SGD snapshots", gauge_fix(spec, torch.cat(kept)), time.time() - start, steps * batch)
 
 # %% ../nbs/05a_baselines.ipynb #5a000030
-def hypernetwork(spec: TargetSpec, # the target network
+def sampled_hypernetwork(spec: TargetSpec, # the target network
                  data: ImageData, # trains on `data.train`, validates on `data.val`
-                 config: TrainConfig, # the protocol; `entropy_term=False` drops the entropy term
+                 config: TrainConfig, # the protocol
+                 objective: Objective | None = None, # λ and the diversity term; None: `Objective()`; `NoDiversity()` drops it
                  n: int = 200, # networks sampled from the trained generator
                  name: str | None = None, # the row's name; default says λ, or that the entropy term was off
                 ) -> Baseline:
-    "Train a hypernetwork with `config` and sample n gauge-fixed networks from it."
-    if n < 1: raise ValueError(f"hypernetwork needs n >= 1 networks to sample; got {n}.")
+    "Train a hypernetwork with `config` and `objective` and sample n gauge-fixed networks from it."
+    if n < 1: raise ValueError(f"sampled_hypernetwork needs n >= 1 networks to sample; got {n}.")
+    objective = objective or Objective()
     torch.manual_seed(config.seed)
-    trainer = Trainer(HyperNetwork(spec).to(data.train[0].device), data, config)
+    trainer = Trainer(HyperNetwork(spec).to(data.train[0].device), data, config, objective)
     start = time.time()
     trainer.fit(progress=False)
     seconds = time.time() - start
-    thetas = sample_weights(trainer.hnet, n, torch.Generator().manual_seed(config.seed), gauge=config.gauge)
-    name = name or (f"hypernetwork λ={config.lam:g}" if config.entropy_term else "hypernetwork without entropy")
+    thetas = sample_weights(trainer.generator, n, torch.Generator().manual_seed(config.seed), gauge=config.gauge)
+    plain = isinstance(objective.diversity, NoDiversity)
+    name = name or ("hypernetwork without entropy" if plain else f"hypernetwork λ={objective.lam:g}")
     return Baseline(name, thetas, seconds, config.steps * config.n_nets * config.images_per_net)

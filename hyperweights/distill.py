@@ -8,8 +8,8 @@ import time
 
 import torch
 import torch.nn.functional as F
-from fastprogress.fastprogress import progress_bar
 
+from .progress import with_progress
 from .data import ImageData
 from .targets import TargetSpec, forward, materialize
 from .gauge import gauge_fix
@@ -66,7 +66,7 @@ def nearby_average(hnet: HyperNetwork, # a trained hypernetwork (evaluated in ev
     "The mean `[P]` of k gauge-fixed networks whose noise lies in a box of half-width `radius` around one random centre."
     g = torch.Generator().manual_seed(seed)
     centre = hnet.sample_noise(1, g)
-    offsets = (torch.rand(k, hnet.config.z_dim, generator=g).to(centre.device) * 2 - 1) * radius
+    offsets = (torch.rand(k, hnet.noise_dim, generator=g).to(centre.device) * 2 - 1) * radius
     was_training = hnet.training
     hnet.eval()
     try: raw = hnet(centre + offsets)
@@ -104,7 +104,7 @@ def distill(spec: TargetSpec, # the target network
     optimizer = torch.optim.Adam([theta], lr=lr)
     schedule = torch.optim.lr_scheduler.ExponentialLR(optimizer, lr_decay)
     soft = F.log_softmax(teacher.clamp_min(1e-12).log() / temperature, -1)
-    for _ in (progress_bar(range(steps), leave=False) if progress else range(steps)):
+    for _ in with_progress(range(steps), progress):
         idx = torch.randint(len(x), (batch,), generator=g).to(x.device)
         logits = forward(spec, theta, x[idx])[0] / temperature
         loss = F.kl_div(F.log_softmax(logits, -1), soft[idx], log_target=True, reduction="batchmean") * temperature ** 2
@@ -117,11 +117,13 @@ def distillation_table(hnet: HyperNetwork, # a trained hypernetwork
                        members: int = 200, # networks in the ensemble (the teacher)
                        steps: int = 5000, # steps of the student and of the label-trained network
                        temperature: float = 1.0, # the student's temperature
-                       averages: tuple[int, ...] = (10, 50, 200), # K of the weight averages
+                       averages: tuple[int, ...] | None = None, # K of the weight averages; None: 10, 50 and 200 up to `members`
                        seed: int = 0, # seeds the samples and the training
+                       progress: bool = False, # show progress bars while the student and the label-trained network train
                       ) -> tuple[dict[str, dict[str, float]], torch.Tensor]:
     "Accuracy, NLL, ECE and seconds of members, ensemble, weight averages, a distilled student and a label-trained network; and the student `[P]`."
     spec, (x, y) = hnet.spec, data.test
+    averages = sorted({k for k in (10, 50, 200) if k < members} | {members}) if averages is None else averages
     start = time.time()
     thetas = sample_weights(hnet, members, torch.Generator().manual_seed(seed))
     pred = predict(spec, thetas, x, y=y)  # one pass scores the members and their ensemble
@@ -133,9 +135,10 @@ def distillation_table(hnet: HyperNetwork, # a trained hypernetwork
             average = average_weights(hnet, k, gauged, seed)
             rows[f"average of {k}, {'gauge-fixed' if gauged else 'raw'}"] = {**network_scores(spec, average[None], x, y), "seconds": time.time() - start}
     start = time.time()
-    student = distill(spec, teacher_probabilities(spec, thetas, data.train[0]), data, steps, temperature=temperature, seed=seed)
+    student = distill(spec, teacher_probabilities(spec, thetas, data.train[0]), data, steps, temperature=temperature,
+                      seed=seed, progress=progress)
     rows[f"distilled student (T = {temperature:g})"] = {**network_scores(spec, student[None], x, y), "seconds": time.time() - start}
-    labelled = conventional(spec, data, n=1, steps=steps, seed=seed)
+    labelled = conventional(spec, data, n=1, steps=steps, seed=seed, progress=progress)
     rows["trained on labels"] = {**network_scores(spec, labelled.weights, x, y), "seconds": labelled.seconds}
     return rows, student
 

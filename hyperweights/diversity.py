@@ -4,6 +4,7 @@
 
 # %% ../nbs/07_diversity.ipynb #7d000004
 from __future__ import annotations
+import io
 import math
 from dataclasses import replace
 
@@ -12,9 +13,9 @@ import torch
 from .targets import TargetSpec, unflatten, kernels_and_biases
 from .gauge import gauge_fix
 from .hypernet import HyperNetwork, sample_weights
-from .entropy import nearest_neighbour_distances, weight_entropy
+from .entropy import nearest_neighbour_distances, weight_entropy, KLEntropy
 from .evaluate import predict, vote_counts, ensemble_metrics
-from .train import Trainer, TrainConfig
+from .train import Trainer, TrainConfig, Objective
 from .ensembles import pairwise_disagreement
 
 # %% auto #0
@@ -239,22 +240,23 @@ def plot_neighbour_distances(distances: dict[str, torch.Tensor], # what `neighbo
 def lambda_sweep(spec: TargetSpec, # the target network
                  data, # an `ImageData`: trains on `train`, scores on `test`
                  lams: list[float], # the λ values
-                 config=None, # a `TrainConfig` for every run (its `lam` is replaced); None: `TrainConfig()` with 600 steps
+                 config=None, # a `TrainConfig` for every run (its seed is replaced); None: `TrainConfig()` with 600 steps
                  n: int = 200, # networks sampled from each trained generator
                  seed: int = 0, # seeds each run and its samples
+                 diversity: KLEntropy | None = None, # the entropy term of every run, and the Ĥ reported; None: `KLEntropy()`
                  **predict_kwargs, # passed on to `predict`
                 ) -> list[dict[str, float]]:
     "For each λ: Ĥ of n samples, their mean test accuracy and their majority vote."
-    config = config or TrainConfig(steps=600, val_every=600, val_nets=100)
+    config, diversity = config or TrainConfig(steps=600, val_every=600, val_nets=100), diversity or KLEntropy()
     rows = []
     for lam in lams:
         torch.manual_seed(seed)
-        run = replace(config, lam=lam, seed=seed)
+        run = replace(config, seed=seed)
         hnet = HyperNetwork(spec).to(data.train[0].device)
-        Trainer(hnet, data, run).fit(progress=False)
+        Trainer(hnet, data, run, Objective(lam=lam, diversity=diversity)).fit(progress=False)
         thetas = sample_weights(hnet, n, torch.Generator().manual_seed(seed + 1), gauge=run.gauge)
         metrics = ensemble_metrics(predict(spec, thetas, data.test[0], **predict_kwargs), data.test[1])
-        entropy = weight_entropy(thetas, d=hnet.config.z_dim, metric=run.metric).item()
+        entropy = weight_entropy(thetas, d=hnet.noise_dim, metric=diversity.metric).item()
         rows.append({"lam": lam, "entropy": entropy, "acc_mean": metrics["acc_mean"], "acc_majority": metrics["acc_majority"]})
     return rows
 
@@ -341,7 +343,7 @@ class PathExplorer:
         self.plane = torch.linalg.svd(samples - self.centre, full_matrices=False).Vh[:2]  # [2, P]
         backdrop = (samples - self.centre) @ self.plane.T
         self.figure, (self.ax_filters, self.ax_acc, self.ax_pca) = plt.subplots(1, 3, figsize=(12, 3.4))
-        plt.close(self.figure)  # shown by `_ipython_display_`, not by the inline backend at the end of a cell
+        plt.close(self.figure)  # shown by `_repr_mimebundle_`, not by the inline backend at the end of a cell
         self.ax_pca.scatter(backdrop[:, 0], backdrop[:, 1], s=3, c="0.8", label=f"{background} samples")
         self.ax_pca.set(title="position on PC1–PC2", xlabel="PC1", ylabel="PC2")
         self.ax_acc.set(title="test accuracy along the path", xlabel="t", ylabel="accuracy")
@@ -400,6 +402,9 @@ class PathExplorer:
         import ipywidgets as widgets
         return widgets.VBox([widgets.HBox([self.slider, self.button]), self.output])
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget if _has_frontend() else self.figure)
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        "The widgets in a live notebook; elsewhere the figure as a PNG, formatted by whichever shell shows it."
+        if _has_frontend(): return self.widget._repr_mimebundle_(include=include, exclude=exclude)
+        png = io.BytesIO()
+        self.figure.savefig(png, format="png", dpi=self.figure.dpi)
+        return {"image/png": png.getvalue(), "text/plain": f"PathExplorer at t = {self.slider.value:.2f}"}

@@ -5,11 +5,13 @@
 # %% ../nbs/03_entropy.ipynb #71a102ce
 from __future__ import annotations
 import math
+from dataclasses import dataclass, asdict
 
 import torch
 
 # %% auto #0
-__all__ = ['METRICS', 'nearest_neighbour_distances', 'log_unit_ball_volume', 'kl_entropy', 'weight_entropy']
+__all__ = ['METRICS', 'DIVERSITY_TERMS', 'nearest_neighbour_distances', 'log_unit_ball_volume', 'kl_entropy', 'weight_entropy',
+           'DiversityTerm', 'diversity_to_dict', 'diversity_from_dict', 'KLEntropy', 'NoDiversity']
 
 # %% ../nbs/03_entropy.ipynb #b9a5e5cb
 METRICS = ("l1", "l2")
@@ -58,3 +60,68 @@ def weight_entropy(x: torch.Tensor, # gauge-fixed weights `[N, P]`
     "The training-time entropy estimate ψ(N) + (d/N) Σ log(ε_i + eps), without the constants −ψ(k) + log V_d."
     n = torch.tensor(float(len(x)), device=x.device)
     return torch.special.digamma(n) + d * torch.log(nearest_neighbour_distances(x, metric, k) + eps).mean()
+
+# %% ../nbs/03_entropy.ipynb #dv000002
+DIVERSITY_TERMS: dict[str, type] = {}  # registered name -> class; filled by `class ...(DiversityTerm, name=...)`
+
+class DiversityTerm:
+    "Base of the terms D that training subtracts from λ·CE: called on gauge-fixed weights `[N, P]`, returns a scalar."
+    name: str = ""              # the registered name a checkpoint stores
+    uses_outputs: bool = False  # True: the loss passes the networks' logits on the step's images as `outputs`
+
+    def __init_subclass__(cls, name: str | None = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if name is None: return
+        if name in DIVERSITY_TERMS and DIVERSITY_TERMS[name].__qualname__ != cls.__qualname__:
+            raise ValueError(f"A diversity term is already registered as {name!r} ({DIVERSITY_TERMS[name].__qualname__}).")
+        cls.name, DIVERSITY_TERMS[name] = name, cls
+
+    def __call__(self,
+                 weights: torch.Tensor, # gauge-fixed weights `[N, P]` of the step's networks
+                 *,
+                 noise_dim: int | None = None, # the generator's noise dimension
+                 outputs: torch.Tensor | None = None, # logits `[N, B, C]`, given when `uses_outputs` is True
+                ) -> torch.Tensor:
+        raise NotImplementedError(f"{type(self).__name__} must define __call__.")
+
+def diversity_to_dict(term: DiversityTerm, # a registered diversity term
+                     ) -> dict:
+    "The term's registered name and settings, as plain data for a checkpoint."
+    if not term.name: raise ValueError(f"{type(term).__name__} has no registered name; declare it as `class ...(DiversityTerm, name=...)`.")
+    return {"name": term.name, "config": asdict(term)}
+
+def diversity_from_dict(stored: dict, # what `diversity_to_dict` returned
+                       ) -> DiversityTerm:
+    "The diversity term a checkpoint names, with its stored settings."
+    name = stored["name"]
+    if name not in DIVERSITY_TERMS:
+        raise ValueError(f"Unknown diversity term {name!r}; this hyperweights has {', '.join(sorted(DIVERSITY_TERMS))}. "
+                         f"Import the module that defines it before loading.")
+    return DIVERSITY_TERMS[name](**stored["config"])
+
+@dataclass(frozen=True)
+class KLEntropy(DiversityTerm, name="kl_entropy"):
+    "The papers' Ĥ: `weight_entropy` of the gauge-fixed weights, optionally over random coordinates."
+    metric: str = "l1"         # 'l1' as in the authors' code, 'l2' as in the papers' text
+    d: int | None = None       # d in the estimator; None: the generator's noise dimension
+    coords: int | None = None  # Ĥ over this many random weight coordinates, fresh each call; None: all
+
+    def __post_init__(self):
+        if self.metric not in METRICS: raise ValueError(f"KLEntropy.metric={self.metric!r} is not one of {METRICS}.")
+        for field, least in (("d", 1), ("coords", 2)):
+            value = getattr(self, field)
+            if value is not None and not (isinstance(value, int) and value >= least):
+                raise ValueError(f"KLEntropy.{field}={value!r} must be None or an integer of at least {least}.")
+
+    def __call__(self, weights, *, noise_dim=None, outputs=None):
+        d = self.d if self.d is not None else noise_dim
+        if d is None: raise ValueError("KLEntropy needs its d, or the generator's noise_dim, to weigh the log distances.")
+        if self.coords is not None and self.coords < weights.shape[1]:
+            weights = weights[:, torch.randperm(weights.shape[1], device=weights.device)[:self.coords]]
+        return weight_entropy(weights, d=d, metric=self.metric)
+
+@dataclass(frozen=True)
+class NoDiversity(DiversityTerm, name="none"):
+    "No diversity term: D = 0, so the loss is λ·CE alone (arXiv:1905.02898 Table 1 (c))."
+    def __call__(self, weights, *, noise_dim=None, outputs=None):
+        return weights.new_zeros(())

@@ -6,8 +6,8 @@
 from __future__ import annotations
 import torch
 import torch.nn.functional as F
-from fastprogress.fastprogress import progress_bar
 
+from .progress import with_progress
 from .targets import TargetSpec, forward
 
 # %% auto #0
@@ -128,7 +128,7 @@ def predict(spec: TargetSpec, # the target network
     members = None if groups is None else _chunk_members(groups, k, nets_per_chunk, x.device)
     sums = _empty_sums(k, n, spec.num_classes, 0 if groups is None else len(groups), y is not None, x.device)
     starts = range(0, k, nets_per_chunk)
-    for c, i in enumerate(progress_bar(starts, leave=False) if progress else starts):
+    for c, i in enumerate(with_progress(starts, progress)):
         for j in range(0, n, images_per_chunk):
             nets, images = slice(i, i + nets_per_chunk), slice(j, j + images_per_chunk)
             logits = forward(spec, thetas[nets], x[images], conv_impl)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 import torch
 
-from .targets import TargetSpec, unflatten, flatten
+from .targets import TargetSpec, Gauge, unflatten, flatten
 
 # %% auto #0
-__all__ = ['GAUGE_MODES', 'CODE_EPS', 'Gauge', 'target_gauge', 'gauge_fix', 'random_symmetry']
+__all__ = ['GAUGE_MODES', 'CODE_EPS', 'target_gauge', 'gauge_fix', 'random_symmetry']
 
 # %% ../nbs/02_gauge.ipynb #4e25827b
 def _scale_inputs(filters: torch.Tensor, scale: torch.Tensor, bias: bool = True) -> torch.Tensor:
@@ -21,19 +21,10 @@ def _scale_inputs(filters: torch.Tensor, scale: torch.Tensor, bias: bool = True)
     return torch.cat([kernel.view(n, f, fan_in), rest], dim=-1)
 
 # %% ../nbs/02_gauge.ipynb #g0000002
-@dataclass(frozen=True)
-class Gauge:
-    "Where a target's symmetries are: layer pairs (a, b) whose filters a rescale against b's inputs, and the logits' layer."
-    links: tuple[tuple[int, int], ...] # (a, b): each filter of layer a may be rescaled, b's weights reading it unscaled; a < b
-    logits: int | None # the layer whose biases may all be shifted by one constant; None: no logit shift
-    biased: tuple[bool, ...] # per layer: whether each filter's last number is its bias
-
-def target_gauge(spec, # a `TargetSpec`, or any spec with a `gauge` attribute (a `ModuleSpec`)
+def target_gauge(spec, # any `Target`
                 ) -> Gauge:
-    "The symmetries of `spec`: consecutive layers and the last layer's biases for a `TargetSpec`, else `spec.gauge`."
-    if not isinstance(spec, TargetSpec): return spec.gauge
-    n = len(spec.layers)
-    return Gauge(tuple((i, i + 1) for i in range(n - 1)), n - 1, (True,) * n)
+    "The symmetries of `spec`, as its `gauge` names them (for a `TargetSpec`: consecutive layers and the last layer's biases)."
+    return spec.gauge
 
 # %% ../nbs/02_gauge.ipynb #ff649d9d
 GAUGE_MODES = ("paper", "code")

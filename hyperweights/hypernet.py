@@ -14,7 +14,62 @@ from .targets import TargetSpec, mnist_net, lenet_cifar, unflatten
 from .gauge import gauge_fix
 
 # %% auto #0
-__all__ = ['NOISES', 'MLP', 'HyperNetConfig', 'paper_config', 'lenet_config', 'default_config', 'HyperNetwork', 'sample_weights']
+__all__ = ['GENERATORS', 'NOISES', 'Generator', 'generator_to_dict', 'generator_from_dict', 'MLP', 'HyperNetConfig',
+           'paper_config', 'lenet_config', 'default_config', 'HyperNetwork', 'sample_weights']
+
+# %% ../nbs/04_hypernet.ipynb #gen00002
+GENERATORS: dict[str, type] = {}  # registered name -> class; filled by `class ...(Generator, name=...)`
+
+class Generator(nn.Module):
+    "What training, sampling and evaluation use of a weight generator: noise `[N, noise_dim]` in, raw flat weights `[N, P]` for `spec` out."
+    name: str = ""            # the registered name a checkpoint stores
+    config_class: type = None # the frozen dataclass of the settings; an instance is `self.config`
+
+    def __init_subclass__(cls, name: str | None = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if name is None: return
+        if name in GENERATORS and GENERATORS[name].__qualname__ != cls.__qualname__:
+            raise ValueError(f"A generator is already registered as {name!r} ({GENERATORS[name].__qualname__}).")
+        cls.name, GENERATORS[name] = name, cls
+
+    @property
+    def noise_dim(self) -> int:
+        "Dimension of the noise z that `forward` reads."
+        raise NotImplementedError(f"{type(self).__name__} must define noise_dim.")
+
+    def sample_noise(self,
+                     n: int, # number of noise vectors
+                     generator: torch.Generator | None = None, # a CPU generator, for reproducible draws
+                    ) -> torch.Tensor:
+        "n noise vectors `[n, noise_dim]` on this module's device."
+        raise NotImplementedError(f"{type(self).__name__} must define sample_noise.")
+
+    @property
+    def num_parameters(self) -> int:
+        "Trained parameters of the generator."
+        return sum(p.numel() for p in self.parameters())
+
+def _as_tuple(v):
+    "Lists (from a round trip through storage) back to the tuples the frozen configs use."
+    return tuple(_as_tuple(i) for i in v) if isinstance(v, (list, tuple)) else v
+
+def generator_to_dict(generator: Generator, # a registered generator
+                     ) -> dict:
+    "The generator's registered name and config, as plain data for a checkpoint."
+    if not generator.name:
+        raise ValueError(f"{type(generator).__name__} has no registered name; declare it as `class ...(Generator, name=...)`.")
+    return {"name": generator.name, "config": asdict(generator.config)}
+
+def generator_from_dict(spec: TargetSpec, # the target it generates weights for
+                        stored: dict, # what `generator_to_dict` returned
+                       ) -> Generator:
+    "A freshly initialised generator of the class and config a checkpoint names."
+    name = stored["name"]
+    if name not in GENERATORS:
+        raise ValueError(f"Unknown generator {name!r}; this hyperweights has {', '.join(sorted(GENERATORS))}. "
+                         f"Import the module that defines it before loading.")
+    cls = GENERATORS[name]
+    return cls(spec, cls.config_class(**{k: _as_tuple(v) for k, v in stored["config"].items()}))
 
 # %% ../nbs/04_hypernet.ipynb #4d153ec4
 class MLP(nn.Sequential):
@@ -77,8 +132,9 @@ def default_config(spec: TargetSpec, # the target network; the papers' MNIST and
     return HyperNetConfig()
 
 # %% ../nbs/04_hypernet.ipynb #20ed242d
-class HyperNetwork(nn.Module):
+class HyperNetwork(Generator, name="hypernetwork"):
     "G(z): noise `[N, z_dim]` → raw flat weights `[N, P]` for `spec`, via an extractor and per-layer generators."
+    config_class = HyperNetConfig
     def __init__(self,
                  spec: TargetSpec, # the target network whose weights it generates
                  config: HyperNetConfig | None = None, # widths, noise and BatchNorm settings; None: `default_config(spec)`
@@ -113,6 +169,11 @@ class HyperNetwork(nn.Module):
         for m in norms: m.reset_running_stats(); m.momentum = None  # momentum None: the plain average
         self(self.sample_noise(n, torch.Generator().manual_seed(0)))
         for m in norms: m.momentum = self.config.bn_momentum
+
+    @property
+    def noise_dim(self) -> int:
+        "The config's `z_dim`."
+        return self.config.z_dim
 
     def sample_noise(self,
                      n: int, # number of noise vectors

@@ -13,10 +13,8 @@ import torch.nn.functional as F
 from torch import nn, fx
 from torch.nn.utils import parametrize
 from torch.func import functional_call, vmap, replace_all_batch_norm_modules_
-from fastcore.basics import patch
 
-from .targets import Layer, TargetSpec, _check_images, unflatten, flatten
-from .gauge import Gauge
+from .targets import Layer, TargetSpec, Gauge, check_inputs, unflatten, flatten
 
 # %% auto #0
 __all__ = ['HOMOGENEOUS_MODULES', 'HOMOGENEOUS_FUNCTIONS', 'HOMOGENEOUS_METHODS', 'TRANSPARENT_MODULES', 'ModuleLayer',
@@ -60,6 +58,10 @@ def module_layers(module: nn.Module, # any module
     return tuple(layers)
 
 # %% ../nbs/05b_modules.ipynb #m0000009
+def _like(buffer: torch.Tensor, flat: torch.Tensor) -> torch.Tensor:
+    "A buffer on the weights' device, and in their dtype if it holds floating-point numbers (not counts)."
+    return buffer.to(flat.device, flat.dtype) if buffer.is_floating_point() else buffer.to(flat.device)
+
 class ModuleSpec:
     "A target made from any `nn.Module`: flat weights `[N, P]` cut into its parameters, N networks run at once by `vmap`."
     def __init__(self,
@@ -103,22 +105,45 @@ class ModuleSpec:
         return {"kind": "module", "name": self.name, "input_shape": self.input_shape,
                 "module": type(self.module).__name__, "layers": [asdict(l) for l in self.layers]}
 
+    def parameters(self,
+                   flat: torch.Tensor, # N weight vectors `[N, P]`
+                  ) -> dict[str, torch.Tensor]:
+        "The module's parameters for N networks, `{name: [N, *shape]}`, as views of `flat`."
+        tensors = {}
+        for layer, filters in zip(self.layers, unflatten(self, flat)):
+            sizes = [math.prod(shape) // layer.out_channels for _, shape in layer.params]
+            for name, (_, shape), part in zip(layer.full_names(), layer.params, filters.split(sizes, dim=-1)):
+                tensors[name] = part.reshape(len(flat), *shape)
+        return tensors
+
+    def forward(self,
+                flat: torch.Tensor, # N weight vectors `[N, P]`
+                x: torch.Tensor, # inputs `[B, *input_shape]` shared by all networks, or `[N, B, *input_shape]`
+                impl: str | None = None, # ignored: `vmap` runs the module as it is written
+                buffers: dict[str, torch.Tensor] | None = None, # per-network buffers `{name: [N, ...]}`, e.g. `batchnorm_statistics`; None: batch statistics
+               ) -> torch.Tensor:
+        "Logits `[N, B, classes]` of the N networks `flat [N, P]`, by `vmap` over `functional_call`."
+        x = check_inputs(self, x, len(flat))
+        params, buffers = self.parameters(flat), buffers or {}
+        module = self._batch_stats if not buffers else self.module
+        shared = {k: _like(b, flat) for k, b in module.named_buffers() if k not in buffers}
+        run = lambda p, b, xi: functional_call(module, {**p, **b, **shared}, (xi,))
+        return vmap(run, in_dims=(0, 0, 0 if x.ndim == len(self.input_shape) + 2 else None))(params, buffers, x)
+
+    def materialize(self,
+                    theta: torch.Tensor, # one weight vector `[P]`
+                    buffers: dict[str, torch.Tensor] | None = None, # this network's buffers `{name: tensor}`, if any
+                   ) -> nn.Module:
+        "A copy of the module holding the weight vector `theta [P]` (and `buffers`), on its device and in its dtype."
+        module = copy.deepcopy(self.module).to(theta.device, theta.dtype)
+        state = {k: v[0].detach().clone() for k, v in self.parameters(theta.reshape(1, -1)).items()}
+        module.load_state_dict({**module.state_dict(), **state, **(buffers or {})})
+        return module
+
     def __repr__(self):
         return f"ModuleSpec({self.name!r}, {type(self.module).__name__}, {len(self.layers)} layers, {self.num_params:,} weights)"
 
 # %% ../nbs/05b_modules.ipynb #m0000011
-@patch
-def parameters(self: ModuleSpec,
-                flat: torch.Tensor, # N weight vectors `[N, P]`
-               ) -> dict[str, torch.Tensor]:
-    "The module's parameters for N networks, `{name: [N, *shape]}`, as views of `flat`."
-    tensors = {}
-    for layer, filters in zip(self.layers, unflatten(self, flat)):
-        sizes = [math.prod(shape) // layer.out_channels for _, shape in layer.params]
-        for name, (_, shape), part in zip(layer.full_names(), layer.params, filters.split(sizes, dim=-1)):
-            tensors[name] = part.reshape(len(flat), *shape)
-    return tensors
-
 def module_weights(spec, # a `ModuleSpec`, or the `TargetSpec` that `module_target` made from `module`
                    module: nn.Module, # a module of that architecture
                   ) -> torch.Tensor:
@@ -130,36 +155,6 @@ def module_weights(spec, # a `ModuleSpec`, or the `TargetSpec` that `module_targ
         raise ValueError(f"The module's layers hold {[l.numel for l in layers]} parameters but target {spec.name!r} "
                          f"has layers of {spec.layer_sizes}; pass a module of the target's architecture.")
     return flatten(spec, rows)
-
-# %% ../nbs/05b_modules.ipynb #m0000012
-def _like(buffer: torch.Tensor, flat: torch.Tensor) -> torch.Tensor:
-    "A buffer on the weights' device, and in their dtype if it holds floating-point numbers (not counts)."
-    return buffer.to(flat.device, flat.dtype) if buffer.is_floating_point() else buffer.to(flat.device)
-
-@patch
-def forward(self: ModuleSpec,
-                    flat: torch.Tensor, # N weight vectors `[N, P]`
-                    x: torch.Tensor, # inputs `[B, *input_shape]` shared by all networks, or `[N, B, *input_shape]`
-                    buffers: dict[str, torch.Tensor] | None = None, # per-network buffers `{name: [N, ...]}`, e.g. `batchnorm_statistics`; None: batch statistics
-                   ) -> torch.Tensor:
-    "Logits `[N, B, classes]` of the N networks `flat [N, P]`, by `vmap` over `functional_call`."
-    x = _check_images(self, x, len(flat))
-    params, buffers = self.parameters(flat), buffers or {}
-    module = self._batch_stats if not buffers else self.module
-    shared = {k: _like(b, flat) for k, b in module.named_buffers() if k not in buffers}
-    run = lambda p, b, xi: functional_call(module, {**p, **b, **shared}, (xi,))
-    return vmap(run, in_dims=(0, 0, 0 if x.ndim == len(self.input_shape) + 2 else None))(params, buffers, x)
-
-@patch
-def materialize(self: ModuleSpec,
-                 theta: torch.Tensor, # one weight vector `[P]`
-                 buffers: dict[str, torch.Tensor] | None = None, # this network's buffers `{name: tensor}`, if any
-                ) -> nn.Module:
-    "A copy of the module holding the weight vector `theta [P]` (and `buffers`), on its device and in its dtype."
-    module = copy.deepcopy(self.module).to(theta.device, theta.dtype)
-    state = {k: v[0].detach().clone() for k, v in self.parameters(theta.reshape(1, -1)).items()}
-    module.load_state_dict({**module.state_dict(), **state, **(buffers or {})})
-    return module
 
 # %% ../nbs/05b_modules.ipynb #m0000013
 @torch.no_grad()

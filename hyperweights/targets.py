@@ -5,6 +5,7 @@
 # %% ../nbs/01_targets.ipynb #51bf0caa
 from __future__ import annotations
 from dataclasses import dataclass, asdict
+from typing import Protocol, runtime_checkable
 
 import torch
 import torch.nn.functional as F
@@ -12,7 +13,8 @@ from torch import nn
 
 # %% auto #0
 __all__ = ['CONV_IMPLS', 'DEFAULT_CONV_IMPL', 'Layer', 'TargetSpec', 'mnist_net', 'lenet_cifar', 'digits_net', 'unflatten',
-           'flatten', 'kernels_and_biases', 'materialize', 'forward', 'spec_to_dict', 'spec_from_dict']
+           'flatten', 'kernels_and_biases', 'materialize', 'check_inputs', 'forward', 'spec_to_dict', 'spec_from_dict',
+           'Gauge', 'Target']
 
 # %% ../nbs/01_targets.ipynb #2fc40b4c
 @dataclass(frozen=True)
@@ -79,6 +81,25 @@ class TargetSpec:
 
     @property
     def layer_sizes(self) -> list[int]: return [l.numel for l in self.layers]
+
+    # The target contract (`Target`, below): what training, evaluation and gauge fixing ask of any spec.
+    def forward(self, flat, x, impl=None):
+        "Logits `[N, B, classes]` of N networks by the batched chain (see `forward`)."
+        return _chain_forward(self, flat, x, impl)
+
+    def materialize(self, theta):
+        "The `nn.Sequential` holding one weight vector (see `materialize`)."
+        return _chain_module(self, theta)
+
+    def to_dict(self) -> dict:
+        "The spec as plain data (see `spec_to_dict`)."
+        return asdict(self)
+
+    @property
+    def gauge(self) -> Gauge:
+        "A chain's symmetries: each layer's filters rescale against the next layer, and the last layer's biases are the logits."
+        n = len(self.layers)
+        return Gauge(tuple((i, i + 1) for i in range(n - 1)), n - 1, (True,) * n)
 
 # %% ../nbs/01_targets.ipynb #c8e6856a
 def _layer_output_shape(i: int, layer: Layer, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -160,7 +181,10 @@ def materialize(spec: TargetSpec, # the target network
     if theta.shape != (spec.num_params,):
         raise ValueError(f"materialize takes one weight vector of shape [{spec.num_params}] for target {spec.name!r}, "
                          f"got {list(theta.shape)}; pick one row theta[i] of a batch [N, P].")
-    if not isinstance(spec, TargetSpec): return spec.materialize(theta)  # a `ModuleSpec` copies its own module
+    return spec.materialize(theta)
+
+def _chain_module(spec: TargetSpec, theta: torch.Tensor) -> nn.Sequential:
+    "`materialize` for a `TargetSpec`: its layers as torch modules, holding a copy of `theta [P]`."
     modules, where = [], {"device": theta.device, "dtype": theta.dtype}
     for i, ((w, b), layer) in enumerate(zip(kernels_and_biases(spec, theta.detach().reshape(1, -1)), spec.layers)):
         if layer.kind == "linear" and (i == 0 or spec.layers[i - 1].kind == "conv"):
@@ -213,8 +237,11 @@ def _pool(h: torch.Tensor, k: int, kind: str = "max") -> torch.Tensor:
     return pool(h, k) if h.ndim == 4 else pool(h.flatten(0, 1), k).unflatten(0, h.shape[:2])
 
 # %% ../nbs/01_targets.ipynb #9b337e2c
-def _check_images(spec: TargetSpec, x: torch.Tensor, n_nets: int) -> torch.Tensor:
-    "Validate images `[B, C, H, W]` or `[N, B, C, H, W]`, or raise a ValueError naming both shapes."
+def check_inputs(spec, # any `Target`
+                 x: torch.Tensor, # inputs `[B, *input_shape]` or `[N, B, *input_shape]`
+                 n_nets: int, # the number of networks N
+                ) -> torch.Tensor:
+    "`x` itself, once its shape fits `spec` and N; else a ValueError naming both shapes."
     d = len(spec.input_shape)  # 3 for images; a `ModuleSpec` may take other inputs
     if tuple(x.shape[-d:]) != spec.input_shape or x.ndim not in (d + 1, d + 2):
         raise ValueError(f"Target {spec.name!r} expects images of shape {list(spec.input_shape)}, batched as "
@@ -231,10 +258,13 @@ def forward(spec: TargetSpec, # the target network
             impl: str | None = None, # conv implementation, one of `CONV_IMPLS`; None: the device's `DEFAULT_CONV_IMPL`
            ) -> torch.Tensor:
     "Logits `[N, B, classes]` of the N networks `flat [N, P]` on images `[B, C, H, W]` or `[N, B, C, H, W]`."
-    if not isinstance(spec, TargetSpec): return spec.forward(flat, x)  # a `ModuleSpec` runs itself (`modules`)
+    return spec.forward(flat, x, impl)
+
+def _chain_forward(spec: TargetSpec, flat: torch.Tensor, x: torch.Tensor, impl: str | None) -> torch.Tensor:
+    "`forward` for a `TargetSpec`: the chain of layers run for all N networks at once."
     impl = impl or DEFAULT_CONV_IMPL.get(flat.device.type, "grouped")
     if impl not in CONV_IMPLS: raise ValueError(f"Unknown conv implementation {impl!r}; choose one of {CONV_IMPLS}.")
-    n, h = len(flat), _check_images(spec, x, len(flat))
+    n, h = len(flat), check_inputs(spec, x, len(flat))
     stacked = impl in ("grouped", "channels_last") and spec.layers[0].kind == "conv"
     if h.ndim == 5 and stacked: h = h.transpose(0, 1).flatten(1, 2)  # [B, N·C, H, W]
     if h.ndim == 4 and not stacked: h = h.expand(n, *h.shape)       # [N, B, C, H, W]
@@ -253,8 +283,7 @@ def forward(spec: TargetSpec, # the target network
 def spec_to_dict(spec: TargetSpec, # the target network to describe
                 ) -> dict:
     "A plain-dict form of `spec` (for checkpoints)."
-    if not isinstance(spec, TargetSpec): return spec.to_dict()  # a `ModuleSpec` describes its parameter layout
-    return asdict(spec)
+    return spec.to_dict()
 
 def spec_from_dict(d: dict, # what `spec_to_dict` returned
                   ) -> TargetSpec:
@@ -264,3 +293,29 @@ def spec_from_dict(d: dict, # what `spec_to_dict` returned
                          f"spec again with module_target(<your module>, {tuple(d['input_shape'])}) and load the state into "
                          "Trainer(HyperNetwork(spec, config), data, config).")
     return TargetSpec(d["name"], tuple(d["input_shape"]), tuple(Layer(**l) for l in d["layers"]))
+
+# %% ../nbs/01_targets.ipynb #tc000002
+@dataclass(frozen=True)
+class Gauge:
+    "Where a target's symmetries are: layer pairs (a, b) whose filters a rescale against b's inputs, and the logits' layer."
+    links: tuple[tuple[int, int], ...] # (a, b): each filter of layer a may be rescaled, b's weights reading it unscaled; a < b
+    logits: int | None # the layer whose biases may all be shifted by one constant; None: no logit shift
+    biased: tuple[bool, ...] # per layer: whether each filter's last number is its bias
+
+@runtime_checkable
+class Target(Protocol):
+    "What any target spec provides: `TargetSpec` for chains of layers, `ModuleSpec` for any `nn.Module`."
+    name: str                       # shown in error messages
+    input_shape: tuple[int, ...]    # the shape of one input
+    layers: tuple                   # `Layer`s: each one's filters are rows of `out_channels × filter_size` weights
+    @property
+    def num_params(self) -> int: ...
+    @property
+    def num_classes(self) -> int: ...
+    @property
+    def layer_sizes(self) -> list[int]: ...
+    @property
+    def gauge(self) -> Gauge: ...
+    def forward(self, flat: torch.Tensor, x: torch.Tensor, impl: str | None = None) -> torch.Tensor: ...
+    def materialize(self, theta: torch.Tensor) -> nn.Module: ...
+    def to_dict(self) -> dict: ...

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
-from fastprogress.fastprogress import progress_bar
 
+from .progress import with_progress
 from .entropy import kl_entropy
 
 # %% auto #0
@@ -94,7 +94,7 @@ def train_toy(steps: int = 20_000, # optimisation steps
     optimizer = torch.optim.Adam(generator.parameters(), lr=lr)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=lr_decay)
     history = []
-    for step in (progress_bar(range(steps), leave=False) if progress else range(steps)):
+    for step in with_progress(range(steps), progress):
         z = torch.rand(batch, 1, generator=noise) * 2 - 1
         terms = toy_loss(generator, z, mixture, diversity, l2)
         optimizer.zero_grad(set_to_none=True)

@@ -9,36 +9,33 @@ import math
 import secrets
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from fastcore.basics import patch
-from fastprogress.fastprogress import progress_bar
 
+from .progress import with_progress
 from .data import ImageData, DistinctBatches, load_dataset
 from .targets import CONV_IMPLS, TargetSpec, forward, spec_to_dict, spec_from_dict
 from .gauge import GAUGE_MODES, gauge_fix
-from .entropy import METRICS, weight_entropy
-from .hypernet import HyperNetwork, HyperNetConfig, sample_weights
+from .entropy import DiversityTerm, KLEntropy, NoDiversity, diversity_to_dict, diversity_from_dict
+from .hypernet import Generator, HyperNetwork, generator_to_dict, generator_from_dict, sample_weights
 from .evaluate import EVAL_BUDGET, EVAL_IMAGES, predict, majority_vote, ensemble_metrics
 
 # %% auto #0
-__all__ = ['SEED_RANGE', 'CHECKPOINT_FORMAT', 'TARGET_CHUNK', 'TRAINER_KEYS', 'TrainConfig', 'CheckpointError', 'atomic_save',
-           'save_checkpoint', 'load_tagged', 'load_checkpoint', 'chunked_cross_entropy', 'config_entropy',
-           'training_loss', 'validation_metrics', 'NonFiniteLossError', 'Trainer', 'plot_history', 'load_hypernet',
-           'load_run']
+__all__ = ['SEED_RANGE', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'V1_OBJECTIVE_FIELDS', 'TARGET_CHUNK', 'TRAINER_KEYS',
+           'TrainConfig', 'Objective', 'CheckpointError', 'atomic_save', 'save_checkpoint', 'load_tagged',
+           'upgrade_checkpoint', 'load_checkpoint', 'chunked_cross_entropy', 'training_loss', 'validation_metrics',
+           'NonFiniteLossError', 'Trainer', 'plot_history', 'load_hypernet', 'load_run']
 
 # %% ../nbs/05_train.ipynb #db862d93
 SEED_RANGE = (0, 2**63 - 3)  # a run seeds torch generators with seed, seed + 1 and seed + 2
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
     "The training protocol; defaults are the papers' MNIST values."
     steps: int = 13_000          # training steps
-    lam: float = 1e3             # λ, the weight of the cross-entropy
-    lam_rate: float = 1.0        # λ is multiplied by this before every step (1.0: constant λ)
     lr: float = 3e-4             # Adam learning rate at step 0
     lr_decay: float = 0.99998    # learning rate multiplied by this after every step
     n_nets: int = 32             # noise vectors (generated networks) per step
@@ -48,35 +45,67 @@ class TrainConfig:
     log_every: int = 100         # record training-batch metrics every this many steps
     checkpoint_every: int = 1000 # write a checkpoint every this many steps
     gauge: str = "paper"         # gauge mode: 'paper' (mean logit shift) or 'code' (sum)
-    metric: str = "l1"           # entropy distance: 'l1' (code) or 'l2' (papers' text)
-    entropy_d: int | None = None # d in the estimator; None means dim z
-    entropy_coords: int | None = None # Ĥ over this many random weight coordinates, fresh each call; None: all
     seed: int = 8734             # seeds the model init, the noise and the data order
     conv_impl: str | None = None # batched conv implementation; None picks the device default
     target_chunk: int | None = None # networks per target forward/backward chunk; None: device default, 0: all
-    entropy_term: bool = True    # False drops −Ĥ from the loss: the baseline of arXiv:1905.02898 Table 1 (c)
 
     def __post_init__(self):  # a typo fails here, not after the data are loaded and the first validation has run
-        for name, value, choices in [("gauge", self.gauge, GAUGE_MODES), ("metric", self.metric, METRICS),
-                                     ("conv_impl", self.conv_impl, (None, *CONV_IMPLS))]:
+        for name, value, choices in [("gauge", self.gauge, GAUGE_MODES), ("conv_impl", self.conv_impl, (None, *CONV_IMPLS))]:
             if value not in choices: raise ValueError(f"TrainConfig.{name}={value!r} is not one of {choices}.")
         # The entropy estimate needs at least two networks: each one's nearest neighbour is another.
         for name, least in [("steps", 0), ("n_nets", 2), ("images_per_net", 1), ("val_every", 1), ("val_nets", 2),
                             ("log_every", 1), ("checkpoint_every", 1)]:
             if getattr(self, name) < least:
                 raise ValueError(f"TrainConfig.{name}={getattr(self, name)!r} must be at least {least}.")
-        for name, least in [("entropy_d", 1), ("entropy_coords", 2), ("target_chunk", 0)]:  # optional: None picks the default
-            if getattr(self, name) is not None and getattr(self, name) < least:
-                raise ValueError(f"TrainConfig.{name}={getattr(self, name)!r} must be None or at least {least}.")
-        if not (0 <= self.lam < math.inf and 0 < self.lam_rate < math.inf):
-            raise ValueError(f"TrainConfig needs a finite lam >= 0 and a finite lam_rate > 0; got lam={self.lam}, lam_rate={self.lam_rate}.")
+        if self.target_chunk is not None and self.target_chunk < 0:
+            raise ValueError(f"TrainConfig.target_chunk={self.target_chunk!r} must be None or at least 0.")
         if not SEED_RANGE[0] <= self.seed <= SEED_RANGE[1]:
             raise ValueError(f"TrainConfig.seed={self.seed} must be between 0 and 2**63 - 3.")
         if not (self.lr > 0 and 0 < self.lr_decay <= 1):
             raise ValueError(f"TrainConfig needs lr > 0 and 0 < lr_decay <= 1; got lr={self.lr}, lr_decay={self.lr_decay}.")
 
+# %% ../nbs/05_train.ipynb #ob000002
+@dataclass(frozen=True)
+class Objective:
+    "The loss λ·CE − D (arXiv:1801.01952 eq. 3), with D a `DiversityTerm` and λ multiplied by `lam_rate` before every step."
+    lam: float = 1e3        # λ at the start, the weight of the cross-entropy
+    lam_rate: float = 1.0   # λ is multiplied by this before every step (1.0: constant λ)
+    diversity: DiversityTerm = field(default_factory=KLEntropy) # D; `NoDiversity()` drops it
+
+    def __post_init__(self):
+        if not (0 <= self.lam < math.inf and 0 < self.lam_rate < math.inf):
+            raise ValueError(f"Objective needs a finite lam >= 0 and a finite lam_rate > 0; got lam={self.lam}, lam_rate={self.lam_rate}.")
+        if not isinstance(self.diversity, DiversityTerm):
+            raise ValueError(f"Objective.diversity must be a DiversityTerm, such as KLEntropy() or NoDiversity(); got {self.diversity!r}.")
+
+    def next_lam(self, lam: float) -> float:
+        "λ for the next step, from the current one."
+        return lam * self.lam_rate
+
+    def __call__(self,
+                 ce: torch.Tensor, # the step's mean cross-entropy (a scalar in the autograd graph)
+                 weights: torch.Tensor, # gauge-fixed weights `[N, P]` of all the step's networks
+                 lam: float, # the current λ
+                 *,
+                 noise_dim: int | None = None, # the generator's noise dimension, for the diversity term
+                 outputs: torch.Tensor | None = None, # the networks' logits, for a term that `uses_outputs`
+                ) -> dict[str, torch.Tensor]:
+        "The loss λ·CE − D and its terms."
+        diversity = self.diversity(weights, noise_dim=noise_dim, outputs=outputs)
+        return {"loss": lam * ce - diversity, "ce": ce, "diversity": diversity}
+
+    def to_dict(self) -> dict:
+        "λ, its rate and the diversity term, as plain data for a checkpoint."
+        return {"lam": self.lam, "lam_rate": self.lam_rate, "diversity": diversity_to_dict(self.diversity)}
+
+    @classmethod
+    def from_dict(cls, stored: dict) -> Objective:
+        "The objective `to_dict` wrote."
+        return cls(stored["lam"], stored["lam_rate"], diversity_from_dict(stored["diversity"]))
+
 # %% ../nbs/05_train.ipynb #0d806e18
 CHECKPOINT_FORMAT = "hyperweights-checkpoint"
+CHECKPOINT_VERSION = 2  # 2: the generator and the objective by name; 1 is read and upgraded
 
 class CheckpointError(RuntimeError):
     "A file could not be read as a hyperweights checkpoint."
@@ -102,8 +131,8 @@ def atomic_save(obj, # anything `torch.save` accepts
 def save_checkpoint(state: dict, # plain data and tensors, e.g. `Trainer.state_dict()`
                     path, # the file to write
                    ) -> Path:
-    "Write `state` to `path` atomically, tagged as a hyperweights checkpoint."
-    return atomic_save({"format": CHECKPOINT_FORMAT, "version": 1, **state}, path)
+    "Write `state` to `path` atomically, tagged as a hyperweights checkpoint of the current version."
+    return atomic_save({"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, **state}, path)
 
 def load_tagged(path, # the file to read
                 tag: str, # the `'format'` entry the file must carry
@@ -133,16 +162,36 @@ def load_tagged(path, # the file to read
                               f"'format': '{tag}' entry). {fix}")
     return state
 
+V1_OBJECTIVE_FIELDS = ("lam", "lam_rate", "metric", "entropy_d", "entropy_coords", "entropy_term")  # in v1's train_config
+
+def upgrade_checkpoint(state: dict, # a checkpoint's contents, version 1 or 2
+                      ) -> dict:
+    "A version-1 checkpoint in the version-2 layout (the generator and objective named); version 2 as it is."
+    if state.get("version") == CHECKPOINT_VERSION: return state
+    new = {k: v for k, v in state.items() if k != "hypernet_config"}
+    new["version"] = CHECKPOINT_VERSION
+    if "hypernet_config" in state: new["generator"] = {"name": "hypernetwork", "config": state["hypernet_config"]}
+    if isinstance(state.get("train_config"), dict):  # anything missing is reported where the entry is needed
+        old = dict(state["train_config"])
+        moved = {k: old.pop(k) for k in V1_OBJECTIVE_FIELDS if k in old}
+        diversity = (KLEntropy(moved.get("metric", "l1"), moved.get("entropy_d"), moved.get("entropy_coords"))
+                     if moved.get("entropy_term", True) else NoDiversity())
+        new["train_config"] = old
+        new["objective"] = Objective(moved.get("lam", 1e3), moved.get("lam_rate", 1.0), diversity).to_dict()
+    return new
+
 def load_checkpoint(path, # a file written by `save_checkpoint` (e.g. `Trainer.save`)
                     map_location="cpu", # where tensors are loaded, as in `torch.load`
                    ) -> dict:
-    "Read a checkpoint written by `save_checkpoint`, or raise a `CheckpointError` that says what is wrong."
+    "Read a checkpoint written by `save_checkpoint` (version 1 is upgraded), or raise a `CheckpointError` that says what is wrong."
     state = load_tagged(path, CHECKPOINT_FORMAT, "checkpoint", "Pass a checkpoint written by hyperweights; a run's "
                         "stepN.pt files are its earlier checkpoints (copy one to last.pt to resume from it).", map_location)
-    if state.get("version") != 1:
+    if state.get("version") not in (1, CHECKPOINT_VERSION):
         raise CheckpointError(f"{path} is a version-{state.get('version')} checkpoint; this hyperweights reads "
-                              f"version 1. Read it with the hyperweights release that wrote it.")
-    return state
+                              f"versions 1 and {CHECKPOINT_VERSION}. Read it with the hyperweights release that wrote it.")
+    try: return upgrade_checkpoint(state)
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"{path} is a version-1 checkpoint whose settings cannot be read: {e}") from e
 
 # %% ../nbs/05_train.ipynb #e48e0228
 TARGET_CHUNK = {"cpu": 4}  # networks per target forward/backward chunk by device type; absent: all at once
@@ -166,57 +215,52 @@ def chunked_cross_entropy(spec: TargetSpec, # the target network
     return ce + link - link.detach(), correct / y.numel()
 
 # %% ../nbs/05_train.ipynb #de1eef94
-def config_entropy(hnet: HyperNetwork, # the hypernetwork (its `z_dim` is the default d)
-                   theta: torch.Tensor, # `[N, P]` gauge-fixed weights
-                   config: TrainConfig, # gives the metric and `entropy_d`
-                  ) -> torch.Tensor:
-    "Ĥ of gauge-fixed weights `theta` with the config's metric and d (dim z unless `entropy_d` is set)."
-    d = hnet.config.z_dim if config.entropy_d is None else config.entropy_d
-    if config.entropy_coords is not None and config.entropy_coords < theta.shape[1]:
-        theta = theta[:, torch.randperm(theta.shape[1], device=theta.device)[:config.entropy_coords]]
-    return weight_entropy(theta, d=d, metric=config.metric)
-
-def training_loss(hnet: HyperNetwork, # the hypernetwork being trained
-                  z: torch.Tensor, # `[N, z_dim]` noise, one row per generated network
+def training_loss(generator: Generator, # the generator being trained
+                  z: torch.Tensor, # `[N, noise_dim]` noise, one row per generated network
                   x: torch.Tensor, # `[N, B, C, H, W]` images, network n's own in `x[n]`
                   y: torch.Tensor, # `[N, B]` labels
                   lam: float, # λ, the weight of the cross-entropy
-                  config: TrainConfig, # gauge, metric, entropy and chunking settings
+                  config: TrainConfig, # gauge and chunking settings
+                  objective: Objective | None = None, # λ·CE − D; None: `Objective()`, the papers'
+                  gather=None, # weights `[N, P]` → the weights of every process; None: this process's alone
                  ) -> dict[str, torch.Tensor]:
-    "The terms of λ·CE − Ĥ for noise `z [N, z_dim]`, per-network images `x [N, B, ...]` and labels `y [N, B]`."
-    theta = gauge_fix(hnet.spec, hnet(z), config.gauge)
-    chunk = config.target_chunk if config.target_chunk is not None else TARGET_CHUNK.get(theta.device.type, 0)
-    ce, acc = chunked_cross_entropy(hnet.spec, theta, x, y, chunk or len(theta), config.conv_impl)
-    entropy = config_entropy(hnet, theta, config)
-    loss = lam * ce - entropy if config.entropy_term else lam * ce  # Ĥ is still reported without the term
-    return {"loss": loss, "ce": ce, "entropy": entropy, "acc": acc}
+    "The terms of λ·CE − D for noise `z [N, noise_dim]`, per-network images `x [N, B, ...]` and labels `y [N, B]`."
+    objective = objective or Objective()
+    spec, theta = generator.spec, gauge_fix(generator.spec, generator(z), config.gauge)
+    if objective.diversity.uses_outputs:
+        logits = forward(spec, theta, x, config.conv_impl)
+        ce = F.cross_entropy(logits.flatten(0, 1), y.flatten())
+        acc = (logits.argmax(-1) == y).float().mean()
+    else:
+        chunk = config.target_chunk if config.target_chunk is not None else TARGET_CHUNK.get(theta.device.type, 0)
+        (ce, acc), logits = chunked_cross_entropy(spec, theta, x, y, chunk or len(theta), config.conv_impl), None
+    weights = theta if gather is None else gather(theta)
+    return {**objective(ce, weights, lam, noise_dim=generator.noise_dim, outputs=logits), "acc": acc}
 
 # %% ../nbs/05_train.ipynb #8fee9f40
 @torch.no_grad()
-def validation_metrics(hnet: HyperNetwork, # the hypernetwork (put back in its training mode afterwards)
-                       z: torch.Tensor, # `[K, z_dim]` the fixed validation noise
+def validation_metrics(generator: Generator, # the generator (put back in its training mode afterwards)
+                       z: torch.Tensor, # `[K, noise_dim]` the fixed validation noise
                        data: ImageData, # its `val` split is used
-                       config: TrainConfig, # gauge and entropy settings
+                       config: TrainConfig, # gauge and conv settings
+                       diversity: DiversityTerm | None = None, # the run's term; Ĥ uses its settings if it is a `KLEntropy`
                       ) -> dict[str, float]:
-    "Accuracies and entropy of the networks G(z) on the validation split, with eval-mode BN."
-    was_training = hnet.training
-    hnet.eval()
-    theta = gauge_fix(hnet.spec, hnet(z), config.gauge)
-    hnet.train(was_training)
+    "Accuracies and Ĥ of the networks G(z) on the validation split, with eval-mode BN."
+    was_training = generator.training
+    generator.eval()
+    theta = gauge_fix(generator.spec, generator(z), config.gauge)
+    generator.train(was_training)
     x, y = data.val
-    return {**ensemble_metrics(predict(hnet.spec, theta, x, conv_impl=config.conv_impl), y),
-            "entropy": config_entropy(hnet, theta, config).item()}
+    entropy = diversity if isinstance(diversity, KLEntropy) else KLEntropy()
+    return {**ensemble_metrics(predict(generator.spec, theta, x, conv_impl=config.conv_impl), y),
+            "entropy": entropy(theta, noise_dim=generator.noise_dim).item()}
 
 # %% ../nbs/05_train.ipynb #94bbc21b
 class NonFiniteLossError(RuntimeError):
     "The training loss became NaN or infinite."
 
-def _as_tuple(v):
-    "Lists (from a round trip through storage) back to the tuples the frozen configs use."
-    return tuple(_as_tuple(i) for i in v) if isinstance(v, (list, tuple)) else v
-
-TRAINER_KEYS = ("spec", "hypernet_config", "train_config", "dataset", "model", "optimizer", "scheduler", "step",
-                "lam", "batches", "noise", "torch_rng", "history")  # what `Trainer.state_dict` writes
+TRAINER_KEYS = ("spec", "generator", "objective", "train_config", "dataset", "model", "optimizer", "scheduler",
+                "step", "lam", "batches", "noise", "torch_rng", "history")  # what `Trainer.state_dict` writes
 
 @contextmanager
 def _restoring(what: str):
@@ -228,149 +272,148 @@ def _restoring(what: str):
         raise CheckpointError(f"The checkpoint cannot be restored as {what}: {detail}. It is incomplete or was "
                               f"written by another program.") from e
 
-def _hypernet_from_state(state: dict) -> HyperNetwork:
-    "A freshly initialised `HyperNetwork` with the spec and architecture stored in a checkpoint."
-    with _restoring("a hypernetwork"):
-        config = HyperNetConfig(**{k: _as_tuple(v) for k, v in state["hypernet_config"].items()})
-        return HyperNetwork(spec_from_dict(state["spec"]), config)
+def _generator_from_state(state: dict) -> Generator:
+    "A freshly initialised generator of the class, config and target spec stored in a checkpoint."
+    with _restoring("a generator"):
+        return generator_from_dict(spec_from_dict(state["spec"]), state["generator"])
 
 
 # %% ../nbs/05_train.ipynb #tr000001
 class Trainer:
-    "Trains a `HyperNetwork` on `data` with the loss λ·CE − Ĥ; validates, logs and checkpoints as it goes."
+    "Trains a `Generator` on `data` with an `Objective` (the papers' λ·CE − Ĥ by default); validates, logs and checkpoints as it goes."
     def __init__(self,
-                 hnet: HyperNetwork, # the hypernetwork to train (moved to the data's device)
+                 generator: Generator, # the generator to train (moved to the data's device)
                  data: ImageData, # train, validation and test splits
                  config: TrainConfig | None = None, # the run's settings; None: `TrainConfig()`, the paper's MNIST run
+                 objective: Objective | None = None, # λ, its schedule and the diversity term; None: `Objective()`
                 ):
-        self.hnet, self.data, self.config = hnet, data, config or TrainConfig()
-        if data.image_shape != hnet.spec.input_shape:
+        self.generator, self.data = generator, data
+        self.config, self.objective = config or TrainConfig(), objective or Objective()
+        if data.image_shape != generator.spec.input_shape:
             raise ValueError(f"Dataset {data.name!r} has images of shape {list(data.image_shape)} but target "
-                             f"{hnet.spec.name!r} expects {list(hnet.spec.input_shape)}; pick the matching target.")
+                             f"{generator.spec.name!r} expects {list(generator.spec.input_shape)}; pick the matching target.")
         c = self.config
-        self.hnet.to(data.train[0].device)
-        self.optimizer = torch.optim.Adam(hnet.parameters(), lr=c.lr, betas=(0.9, 0.999), eps=1e-8)
+        self.generator.to(data.train[0].device)
+        self.optimizer = torch.optim.Adam(generator.parameters(), lr=c.lr, betas=(0.9, 0.999), eps=1e-8)
         self.scheduler = torch.optim.lr_scheduler.ExponentialLR(self.optimizer, gamma=c.lr_decay)
         self.batches = DistinctBatches(*data.train, c.n_nets, c.images_per_net, seed=c.seed)
         self.noise = torch.Generator().manual_seed(c.seed + 1)
-        self.val_z = hnet.sample_noise(c.val_nets, torch.Generator().manual_seed(c.seed + 2))
-        self.step, self.lam = 0, c.lam
+        self.val_z = generator.sample_noise(c.val_nets, torch.Generator().manual_seed(c.seed + 2))
+        self.step, self.lam = 0, self.objective.lam
         self.history: dict[str, list[dict]] = {"train": [], "val": []}
 
-# %% ../nbs/05_train.ipynb #tr000005
-@patch
-def train_step(self: Trainer) -> dict[str, float]:
-    "One optimisation step; returns its metrics as floats."
-    self.hnet.train()
-    self.lam *= self.config.lam_rate
-    x, y = next(self.batches)
-    terms = training_loss(self.hnet, self.hnet.sample_noise(self.config.n_nets, self.noise), x, y, self.lam, self.config)
-    if not torch.isfinite(terms["loss"]):
-        raise NonFiniteLossError(
-            f"The loss became {terms['loss'].item()} at step {self.step} (CE={terms['ce'].item():.4g}, "
-            f"entropy={terms['entropy'].item():.4g}, λ={self.lam:.4g}). The weights were not updated and no "
-            f"checkpoint was written for it: start again with a smaller λ or learning rate, or resume from the "
-            f"last checkpoint on disk (if there is one; it is untouched).")
-    self.optimizer.zero_grad(set_to_none=True)
-    terms["loss"].backward()
-    self.optimizer.step()
-    self.scheduler.step()
-    self.step += 1
-    return {k: v.item() for k, v in terms.items()}
+    def gather(self,
+               weights: torch.Tensor, # gauge-fixed weights `[n, P]` of this process's networks
+              ) -> torch.Tensor:
+        "The weights of the step's networks in every process, for the diversity term; in one process, `weights` itself."
+        return weights
 
+    def train_step(self) -> dict[str, float]:
+        "One optimisation step: sample, gather, loss, step; returns its metrics as floats."
+        self.generator.train()
+        self.lam = self.objective.next_lam(self.lam)
+        x, y = next(self.batches)
+        z = self.generator.sample_noise(self.config.n_nets, self.noise)
+        terms = training_loss(self.generator, z, x, y, self.lam, self.config, self.objective, self.gather)
+        if not torch.isfinite(terms["loss"]):
+            raise NonFiniteLossError(
+                f"The loss became {terms['loss'].item()} at step {self.step} (CE={terms['ce'].item():.4g}, "
+                f"diversity={terms['diversity'].item():.4g}, λ={self.lam:.4g}). The weights were not updated and no "
+                f"checkpoint was written for it: start again with a smaller λ or learning rate, or resume from the "
+                f"last checkpoint on disk (if there is one; it is untouched).")
+        self.optimizer.zero_grad(set_to_none=True)
+        terms["loss"].backward()
+        self.optimizer.step()
+        self.scheduler.step()
+        self.step += 1
+        return {k: v.item() for k, v in terms.items()}
 
-# %% ../nbs/05_train.ipynb #tr000008
-@patch
-def validate(self: Trainer) -> dict[str, float]:
-    "Validation metrics of the fixed validation networks, with the step, λ and learning rate."
-    return {"step": self.step, **validation_metrics(self.hnet, self.val_z, self.data, self.config),
-            "lam": self.lam, "lr": self.optimizer.param_groups[0]["lr"]}
+    def validate(self) -> dict[str, float]:
+        "Validation metrics of the fixed validation networks, with the step, λ and learning rate."
+        metrics = validation_metrics(self.generator, self.val_z, self.data, self.config, self.objective.diversity)
+        return {"step": self.step, **metrics, "lam": self.lam, "lr": self.optimizer.param_groups[0]["lr"]}
 
-@patch
-def _validate_if_due(self: Trainer):
-    "Validate now if this is a validation step whose results the history does not hold yet."
-    if self.step % self.config.val_every == 0 and not any(r["step"] == self.step for r in self.history["val"]):
-        self.history["val"].append(self.validate())
+    def _validate_if_due(self):
+        "Validate now if this is a validation step whose results the history does not hold yet."
+        if self.step % self.config.val_every == 0 and not any(r["step"] == self.step for r in self.history["val"]):
+            self.history["val"].append(self.validate())
 
-
-# %% ../nbs/05_train.ipynb #tr000011
-@patch
-def fit(self: Trainer,
-        out_dir=None, # folder for checkpoints (stepN.pt every `checkpoint_every` steps, and last.pt); None: none
-        steps: int | None = None, # train until this many steps are done in all; None: `config.steps`
-        progress: bool = True, # show a progress bar
-        stop=None, # a callable asked after every step; when it says True, `last.pt` is written and `fit` returns
-       ) -> dict[str, list[dict]]:
-    "Train until `steps` (default `config.steps`) steps are done, or `stop()` says so; returns the metrics history."
-    c, end = self.config, (self.config.steps if steps is None else steps)
-    steps = range(self.step, end)  # no bar at all without progress: fastprogress prints one character even then
-    for _ in (progress_bar(steps, leave=False) if progress else steps):
-        self._validate_if_due()
-        record = self.train_step()
-        if self.step % c.log_every == 0:
+    def _log(self, record: dict[str, float]):
+        "Add a training step's metrics to the history every `log_every` steps."
+        if self.step % self.config.log_every == 0:
             self.history["train"].append({"step": self.step, **record, "lam": self.lam,
                                           "lr": self.optimizer.param_groups[0]["lr"]})
-        checkpoint = out_dir is not None and (self.step % c.checkpoint_every == 0 or self.step == end)
-        if checkpoint or self.step == end: self._validate_if_due()  # the last step's validation, checkpoint or not
-        if checkpoint: self.save(out_dir)
-        if stop is not None and stop():
-            if out_dir is not None and not checkpoint: self.save(out_dir)
-            break
-    return self.history
 
+    def fit(self,
+            out_dir=None, # folder for checkpoints (stepN.pt every `checkpoint_every` steps, and last.pt); None: none
+            steps: int | None = None, # train until this many steps are done in all; None: `config.steps`
+            progress: bool = True, # show a progress bar
+            stop=None, # a callable asked after every step; when it says True, `last.pt` is written and `fit` returns
+           ) -> dict[str, list[dict]]:
+        "Train until `steps` (default `config.steps`) steps are done, or `stop()` says so; returns the metrics history."
+        c, end = self.config, (self.config.steps if steps is None else steps)
+        steps = range(self.step, end)
+        for _ in with_progress(steps, progress):
+            self._validate_if_due()
+            self._log(self.train_step())
+            checkpoint = out_dir is not None and (self.step % c.checkpoint_every == 0 or self.step == end)
+            if checkpoint or self.step == end: self._validate_if_due()  # the last step's validation, checkpoint or not
+            if checkpoint: self.save(out_dir)
+            if stop is not None and stop():
+                if out_dir is not None and not checkpoint: self.save(out_dir)
+                break
+        return self.history
 
-# %% ../nbs/05_train.ipynb #tr000014
-@patch
-def state_dict(self: Trainer) -> dict:
-    "Everything needed to continue this run exactly, as plain data and tensors."
-    return {"spec": spec_to_dict(self.hnet.spec), "hypernet_config": asdict(self.hnet.config),
-            "train_config": asdict(self.config), "dataset": self.data.name,
-            "model": self.hnet.state_dict(), "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(), "step": self.step, "lam": self.lam,
-            "batches": self.batches.state_dict(), "noise": self.noise.get_state(),
-            "torch_rng": torch.get_rng_state(), "history": self.history}
+    def state_dict(self) -> dict:
+        "Everything needed to continue this run exactly, as plain data and tensors."
+        return {"spec": spec_to_dict(self.generator.spec), "generator": generator_to_dict(self.generator),
+                "objective": self.objective.to_dict(), "train_config": asdict(self.config), "dataset": self.data.name,
+                "model": self.generator.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(), "step": self.step, "lam": self.lam,
+                "batches": self.batches.state_dict(), "noise": self.noise.get_state(),
+                "torch_rng": torch.get_rng_state(), "history": self.history}
 
-@patch
-def load_state_dict(self: Trainer,
-                    state: dict, # what `state_dict` returned, e.g. from `load_checkpoint`
-                   ):
-    "Restore a `state_dict` into a trainer built from the same configs."
-    self.hnet.load_state_dict(state["model"])
-    self.optimizer.load_state_dict(state["optimizer"])
-    self.scheduler.load_state_dict(state["scheduler"])
-    self.batches.load_state_dict(state["batches"])
-    self.noise.set_state(state["noise"])
-    torch.set_rng_state(state["torch_rng"])
-    self.step, self.lam, self.history = state["step"], state["lam"], state["history"]
+    def load_state_dict(self,
+                        state: dict, # what `state_dict` returned, e.g. from `load_checkpoint`
+                       ):
+        "Restore a `state_dict` into a trainer built from the same configs."
+        self.generator.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.batches.load_state_dict(state["batches"])
+        self.noise.set_state(state["noise"])
+        torch.set_rng_state(state["torch_rng"])
+        self.step, self.lam, self.history = state["step"], state["lam"], state["history"]
 
-@patch
-def save(self: Trainer,
-         out_dir, # folder for `last.pt` and the `step{N}.pt` copies (created if missing)
-        ) -> Path:
-    "Write `last.pt` into `out_dir` (and `step{N}.pt` on `checkpoint_every` boundaries), atomically."
-    state = self.state_dict()
-    if self.step % self.config.checkpoint_every == 0:
-        save_checkpoint(state, Path(out_dir) / f"step{self.step}.pt")
-    return save_checkpoint(state, Path(out_dir) / "last.pt")
+    def save(self,
+             out_dir, # folder for `last.pt` and the `step{N}.pt` copies (created if missing)
+            ) -> Path:
+        "Write `last.pt` into `out_dir` (and `step{N}.pt` on `checkpoint_every` boundaries), atomically."
+        state = self.state_dict()
+        if self.step % self.config.checkpoint_every == 0:
+            save_checkpoint(state, Path(out_dir) / f"step{self.step}.pt")
+        return save_checkpoint(state, Path(out_dir) / "last.pt")
 
-@patch(cls_method=True)
-def from_checkpoint(cls: Trainer,
-                    checkpoint, # a path, or the dict `load_checkpoint` returned
-                    data: ImageData | None = None, # the data to train on; None: load the checkpoint's dataset
-                    root=None, # folder holding the dataset when it is loaded (see `load_dataset`)
-                    device="cpu", # where the loaded data and the hypernetwork live
-                    **overrides, # `TrainConfig` fields to change, e.g. `steps=18_000` to train longer
-                   ) -> Trainer:
-    "Rebuild a trainer from a checkpoint (a path, or the dict `load_checkpoint` returned); `data` defaults to its dataset."
-    state = checkpoint if isinstance(checkpoint, dict) else load_checkpoint(checkpoint)
-    with _restoring("a trainer"):  # a broken checkpoint fails here, before any data are loaded
-        missing = [k for k in TRAINER_KEYS if k not in state]
-        if missing: raise KeyError(", ".join(missing))
-        hnet, stored = _hypernet_from_state(state), TrainConfig(**state["train_config"])
-    data = data or load_dataset(state["dataset"], root=root, device=device)
-    trainer = cls(hnet, data, replace(stored, **overrides))  # bad overrides or data are the caller's errors
-    with _restoring("a trainer"): trainer.load_state_dict(state)
-    return trainer
+    @classmethod
+    def from_checkpoint(cls,
+                        checkpoint, # a path, or the dict `load_checkpoint` returned
+                        data: ImageData | None = None, # the data to train on; None: load the checkpoint's dataset
+                        root=None, # folder holding the dataset when it is loaded (see `load_dataset`)
+                        device="cpu", # where the loaded data and the generator live
+                        **overrides, # `TrainConfig` fields to change, e.g. `steps=18_000` to train longer
+                       ) -> Trainer:
+        "Rebuild a trainer from a checkpoint (a path, or the dict `load_checkpoint` returned); `data` defaults to its dataset."
+        state = checkpoint if isinstance(checkpoint, dict) else load_checkpoint(checkpoint)
+        with _restoring("a trainer"):  # a broken checkpoint fails here, before any data are loaded
+            state = upgrade_checkpoint(state)
+            missing = [k for k in TRAINER_KEYS if k not in state]
+            if missing: raise KeyError(", ".join(missing))
+            generator, stored = _generator_from_state(state), TrainConfig(**state["train_config"])
+            objective = Objective.from_dict(state["objective"])
+        data = data or load_dataset(state["dataset"], root=root, device=device)
+        trainer = cls(generator, data, replace(stored, **overrides), objective)  # bad overrides or data are the caller's errors
+        with _restoring("a trainer"): trainer.load_state_dict(state)
+        return trainer
 
 # %% ../nbs/05_train.ipynb #5707ebb1
 def plot_history(history: dict[str, list[dict]], # what `Trainer.fit` returns (`"train"` and `"val"` records)
@@ -394,19 +437,20 @@ def plot_history(history: dict[str, list[dict]], # what `Trainer.fit` returns (`
 
 # %% ../nbs/05_train.ipynb #587388e3
 def load_hypernet(checkpoint, # a path, or the dict `load_checkpoint` returned
-                  device="cpu", # where the hypernetwork is put
-                 ) -> HyperNetwork:
-    "The trained `HyperNetwork` in `checkpoint` (a path, or the dict `load_checkpoint` returned), in eval mode on `device`."
+                  device="cpu", # where the generator is put
+                 ) -> Generator:
+    "The trained generator in `checkpoint` (a path, or the dict `load_checkpoint` returned), in eval mode on `device`."
     state = checkpoint if isinstance(checkpoint, dict) else load_checkpoint(checkpoint)
-    hnet = _hypernet_from_state(state)
-    with _restoring("a hypernetwork"): hnet.load_state_dict(state["model"])
-    return hnet.to(device).eval()
+    with _restoring("a generator"): state = upgrade_checkpoint(state)
+    generator = _generator_from_state(state)
+    with _restoring("a generator"): generator.load_state_dict(state["model"])
+    return generator.to(device).eval()
 
 def load_run(checkpoint, # a checkpoint file
              root=None, # folder holding the dataset (see `load_dataset`; not needed for digits)
-             device="cpu", # where the hypernetwork and the data are put
+             device="cpu", # where the generator and the data are put
              download: bool = False, # let torchvision download a missing dataset
-            ) -> tuple[dict, HyperNetwork, ImageData]:
-    "A checkpoint's state, its trained hypernetwork (eval mode) and the dataset it was trained on, all on `device`."
+            ) -> tuple[dict, Generator, ImageData]:
+    "A checkpoint's state, its trained generator (eval mode) and the dataset it was trained on, all on `device`."
     state = load_checkpoint(checkpoint)
     return state, load_hypernet(state, device), load_dataset(state["dataset"], root=root, download=download, device=device)

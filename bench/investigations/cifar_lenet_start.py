@@ -5,9 +5,9 @@ steps on CIFAR-10 (a JPEG copy) with the entropy term, λ = 1e3, 16 networks × 
 validation accuracy of 20 sampled networks (members' mean and majority vote), and writes
 `bench/results/cifar_lenet_start.json`.
 
-    python bench/cifar_lenet_start.py --steps 1000   # --root names the data folder
+    python bench/investigations/cifar_lenet_start.py --steps 1000   # --root names the data folder
 """
-import json, math, platform, time
+import json, math, platform, sys, time
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,22 +17,25 @@ from fastcore.script import call_parse
 from hyperweights.data import cifar10
 from hyperweights.targets import lenet_cifar
 from hyperweights.hypernet import HyperNetwork, lenet_config
-from hyperweights.train import Trainer, TrainConfig, validation_metrics
-from cifar_lenet import cifar_root  # bench/cifar_lenet.py, beside this script
+from hyperweights.entropy import KLEntropy
+from hyperweights.train import Trainer, TrainConfig, Objective, validation_metrics
+sys.path.insert(0, str(Path(__file__).parents[1]))  # bench/, for cifar_lenet.py
+from cifar_lenet import cifar_root
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]  # bench/
 RUNS = [(None, 1e-4), (None, 1e-5), (0.1, 1e-4), (0.1, 3e-5), (0.1, 1e-5)]  # (start_spread, lr)
 
 def run(data, spread, lr, steps, seed):
     "Train one LeNet hypernetwork; its last-100-step training CE and its validation metrics."
     torch.manual_seed(seed)
     hnet = HyperNetwork(lenet_cifar(), replace(lenet_config(), start_spread=spread))
-    config = TrainConfig(steps=steps, lam=1e3, lr=lr, n_nets=16, images_per_net=32, entropy_coords=5000,
+    config = TrainConfig(steps=steps, lr=lr, n_nets=16, images_per_net=32,
                          val_every=10**9, val_nets=20, log_every=1, checkpoint_every=10**9, seed=seed)
-    trainer, start = Trainer(hnet, data, config), time.time()
+    objective = Objective(lam=1e3, diversity=KLEntropy(coords=5000))
+    trainer, start = Trainer(hnet, data, config, objective), time.time()
     trainer.fit(None, progress=False)
     ce = [r["ce"] for r in trainer.history["train"][-100:]]
-    val = validation_metrics(hnet, trainer.val_z, data, config)
+    val = validation_metrics(hnet, trainer.val_z, data, config, objective.diversity)
     return {"start_spread": spread, "lr": lr, "steps": steps, "train ce (last 100)": sum(ce) / len(ce),
             "val members acc": val["acc_mean"], "val vote acc": val["acc_majority"], "train s": time.time() - start}
 
@@ -44,7 +47,7 @@ def main(root: str = None, # CIFAR-10 as torchvision's archive or an ImageFolder
     "Train the LeNet hypernetwork from both starts at several learning rates and print the table."
     data = cifar10(cifar_root(root))
     rows = [run(data, spread, lr, steps, seed) for spread, lr in RUNS]
-    meta = {"command": f"python bench/cifar_lenet_start.py --steps {steps} --seed {seed}",
+    meta = {"command": f"python bench/investigations/cifar_lenet_start.py --steps {steps} --seed {seed}",
             "machine": f"{platform.machine()} / cpu / torch {torch.__version__}", "threads": torch.get_num_threads(),
             "date": time.strftime("%Y-%m-%d")}
     (HERE / "results").mkdir(exist_ok=True)

@@ -2,10 +2,10 @@
 (`gauge_fix(..., 'paper')`, ε = 0) and once with the authors' ε = 1e-8 in the rescaling (`eps=1e-8`, mean logit
 shift as before), and compare the validation accuracy and entropy along the way.
 
-    python bench/gauge_eps.py --dataset digits --steps 2000
-    python bench/gauge_eps.py --dataset mnist --root $HYPERWEIGHTS_DATA --steps 1000 --val_every 250
-    python bench/gauge_eps.py --summary   # the last validation of every recorded run, per dataset and seed
-    python bench/gauge_eps.py --checkpoint bench/runs/mnist/step13000.pt --root $HYPERWEIGHTS_DATA --n_eval 100
+    python bench/investigations/gauge_eps.py --dataset digits --steps 2000
+    python bench/investigations/gauge_eps.py --dataset mnist --root $HYPERWEIGHTS_DATA --steps 1000 --val_every 250
+    python bench/investigations/gauge_eps.py --summary   # the last validation of every recorded run, per dataset and seed
+    python bench/investigations/gauge_eps.py --checkpoint bench/runs/mnist/step13000.pt --root $HYPERWEIGHTS_DATA --n_eval 100
 
 The last form checks that evaluating a trained checkpoint does not depend on the ε: it gauges the same sampled
 networks both ways and compares their test-set predictions (the gauge never changes a network's function, so
@@ -25,7 +25,7 @@ import hyperweights.train as train_module
 from hyperweights.data import load_dataset
 from hyperweights.gauge import gauge_fix
 from hyperweights.hypernet import HyperNetwork
-from hyperweights.cli import TARGETS
+from hyperweights.cli import PRESETS
 from hyperweights.evaluate import predict, majority_vote
 from hyperweights.train import load_checkpoint, load_hypernet
 
@@ -35,7 +35,7 @@ def run(data, dataset: str, steps: int, val_every: int, seed: int, eps: float | 
     try:
         torch.manual_seed(seed)
         config = train_module.TrainConfig(steps=steps, seed=seed, val_every=val_every)
-        trainer = train_module.Trainer(HyperNetwork(TARGETS[dataset]()), data, config)
+        trainer = train_module.Trainer(HyperNetwork(PRESETS[dataset].target()), data, config)
         start = time.time()
         history = trainer.fit(progress=False)["val"]
         print(f"eps={eps}: {steps} steps in {time.time() - start:.0f} s", flush=True)

@@ -10,7 +10,7 @@ This script measures it: it rebuilds the checkpoint's trainer and validates it e
 run's own 200 validation z, the 5,000 validation images), as trained, then again with every running variance
 multiplied by (n-1)/n, i.e. with TF's biased EMA, and prints both.
 
-    python bench/bn_running_var.py --checkpoint bench/runs/mnist/step13000.pt
+    python bench/investigations/bn_running_var.py --checkpoint bench/runs/mnist/step13000.pt
 """
 import time
 
@@ -38,6 +38,6 @@ def main(checkpoint: str = "bench/runs/mnist/step13000.pt", # hypernetwork check
     t0 = time.time()
     trainer = Trainer.from_checkpoint(checkpoint, data=mnist(root))
     print("as trained (PyTorch, unbiased running variance):", trainer.validate(), flush=True)
-    use_biased_running_var(trainer.hnet, trainer.config.n_nets)
+    use_biased_running_var(trainer.generator, trainer.config.n_nets)
     print("TF's biased running variance:", trainer.validate(), flush=True)
     print(f"{time.time() - t0:.0f} s")

@@ -2,7 +2,7 @@
 networks × images per forward call. This VM's speed drifts by ±30% over minutes, so the shapes are measured
 in interleaved rounds and the median is reported.
 
-    python bench/eval_budget.py [--device cpu|cuda] [--nets 32] [--images 1024]
+    python bench/investigations/eval_budget.py [--device cpu|cuda] [--nets 32] [--images 1024]
 """
 import time
 

@@ -15,7 +15,7 @@ them in the run's own mode, and prints:
 - the training-time estimate Ĥ (L1, d = 300) of the 200 networks, and Ĥ of the same networks with the shift
   removed, i.e. gauge-fixed in paper mode.
 
-    python bench/logit_shift.py --checkpoints bench/runs/mnist/step13000.pt,bench/runs/mnist_gauge_code/step13000.pt
+    python bench/investigations/logit_shift.py --checkpoints bench/runs/mnist/step13000.pt,bench/runs/mnist_gauge_code/step13000.pt
 """
 import torch
 from fastcore.script import call_parse

@@ -1,7 +1,7 @@
 """A/B of `TrainConfig.target_chunk` (networks per target forward/backward chunk) for the MNIST hypernetwork
 step, interleaved in one process so that machine noise hits every setting alike.
 
-    python bench/target_chunk.py [--reps 8] [--device cpu|cuda]
+    python bench/investigations/target_chunk.py [--reps 8] [--device cpu|cuda]
 """
 import statistics, time
 

@@ -2,7 +2,7 @@
 largest absolute logit difference against a loop over `materialize`d networks, on the data of the oracle test
 in `01_targets` (seed 1), with TF32 allowed (PyTorch's default for cuDNN convolutions) and with it off. Needs CUDA.
 
-    python bench/tf32_error.py
+    python bench/investigations/tf32_error.py
 """
 import torch
 from hyperweights.targets import mnist_net, materialize, forward, CONV_IMPLS

@@ -2,9 +2,9 @@
 then score 200 sampled networks of each on the 360 test images: the members' mean accuracy, the majority vote and
 the mean-probability ensemble, their NLL and the entropy estimate at the end of training.
 
-    python bench/digits_lambda.py                       # λ in 1e3 3e3 1e4 3e4 1e5, seeds 0-3
-    python bench/digits_lambda.py --lams "1e4" --seeds "4 5"
-    python bench/digits_lambda.py --summary             # the table of bench/RESULTS.md from the stored runs
+    python bench/investigations/digits_lambda.py                       # λ in 1e3 3e3 1e4 3e4 1e5, seeds 0-3
+    python bench/investigations/digits_lambda.py --lams "1e4" --seeds "4 5"
+    python bench/investigations/digits_lambda.py --summary             # the table of bench/RESULTS.md from the stored runs
 
 Each run is written to `bench/results/digits_lambda/lam<λ>_seed<s>.json` as soon as it ends, so an interrupted
 sweep continues where it stopped. The digits test split has 360 images: one image is 0.28 points, so compare
@@ -21,22 +21,22 @@ from hyperweights.targets import digits_net
 from hyperweights.hypernet import HyperNetwork, sample_weights
 from hyperweights.evaluate import predict
 from hyperweights.ensembles import member_metrics, group_metrics
-from hyperweights.train import Trainer, TrainConfig
+from hyperweights.train import Trainer, TrainConfig, Objective
 
-FOLDER = Path(__file__).parent / "results" / "digits_lambda"
+FOLDER = Path(__file__).parents[1] / "results" / "digits_lambda"
 
 
 def run(lam: float, seed: int, steps: int, n_eval: int) -> dict:
     "Train one digits run as `hyperweights_train --lam LAM --seed SEED` does, and score `n_eval` sampled networks."
     data = digits()
     torch.manual_seed(seed)
-    config = TrainConfig(steps=steps, lam=lam, seed=seed, val_every=steps // 4, checkpoint_every=steps // 4)
-    trainer = Trainer(HyperNetwork(digits_net()), data, config)
+    config = TrainConfig(steps=steps, seed=seed, val_every=steps // 4, checkpoint_every=steps // 4)
+    trainer = Trainer(HyperNetwork(digits_net()), data, config, Objective(lam=lam))
     start = time.time()
     history = trainer.fit(progress=False)
     seconds = time.time() - start
-    thetas = sample_weights(trainer.hnet, n_eval, torch.Generator().manual_seed(seed))
-    pred = predict(trainer.hnet.spec, thetas, data.test[0], y=data.test[1])
+    thetas = sample_weights(trainer.generator, n_eval, torch.Generator().manual_seed(seed))
+    pred = predict(trainer.generator.spec, thetas, data.test[0], y=data.test[1])
     members, ensemble = member_metrics(pred), group_metrics(pred, data.test[1])
     return {"lam": lam, "seed": seed, "steps": steps, "n_eval": n_eval, "train_seconds": seconds,
             "entropy": history["val"][-1]["entropy"], "acc_mean": members["acc"].mean().item(),

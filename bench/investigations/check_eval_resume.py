@@ -1,7 +1,7 @@
 """Check that `reproduce_mnist.py eval` resumes: labels predicted in saved chunks, after an interruption and a damaged
 chunk file, equal one uninterrupted `predict` call. Needs `bench/runs/mnist/step13000.pt` and MNIST under $HYPERWEIGHTS_DATA.
 
-    python bench/check_eval_resume.py
+    python bench/investigations/check_eval_resume.py
 """
 import importlib.util, shutil, tempfile, time
 from pathlib import Path
