@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .progress import with_progress
+from .loop import with_progress
 from .targets import TargetSpec, forward
 from .hypernet import HyperNetwork, sample_weights
 from .evaluate import predict, majority_vote

@@ -11,13 +11,13 @@ from typing import Iterator
 import torch
 import torch.nn.functional as F
 
-from .progress import with_progress
+from .loop import with_progress, descend
 from .data import ImageData, DistinctBatches
 from .targets import TargetSpec, unflatten, forward
 from .gauge import gauge_fix
 from .hypernet import HyperNetwork, sample_weights
 from .entropy import NoDiversity
-from .train import Trainer, TrainConfig, Objective
+from .train import Trainer, TrainConfig, Objective, image_passes
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'conventional_init', 'weights_per_step', 'Baseline', 'conventional', 'snapshot_steps', 'sgd_snapshots',
@@ -67,7 +67,7 @@ def weights_per_step(spec: TargetSpec, # the target network
         images, labels = next(batches)
         logits = forward(spec, theta, images, conv_impl)  # [n, batch, classes]
         loss = F.cross_entropy(logits.flatten(0, 1), labels.flatten(), reduction="sum") / batch
-        opt.zero_grad(); loss.backward(); opt.step(); schedule.step()
+        descend(loss, opt, schedule)
         yield theta.detach()
 
 # %% ../nbs/05a_baselines.ipynb #5a000017
@@ -147,4 +147,4 @@ def sampled_hypernetwork(spec: TargetSpec, # the target network
     thetas = sample_weights(trainer.generator, n, torch.Generator().manual_seed(config.seed), gauge=config.gauge)
     plain = isinstance(objective.diversity, NoDiversity)
     name = name or ("hypernetwork without entropy" if plain else f"hypernetwork λ={objective.lam:g}")
-    return Baseline(name, thetas, seconds, config.steps * config.n_nets * config.images_per_net)
+    return Baseline(name, thetas, seconds, image_passes(config, objective))

@@ -23,7 +23,8 @@ from fastcore.script import call_parse
 from .data import load_dataset
 from .targets import TargetSpec, mnist_net, digits_net, lenet_cifar, spec_to_dict, spec_from_dict
 from .gauge import GAUGE_MODES
-from .entropy import DiversityTerm, KLEntropy
+from .entropy import DiversityTerm, KLEntropy, DIVERSITY_TERMS
+import hyperweights.function_diversity  # registers the diversity terms on outputs
 from .hypernet import HyperNetwork, sample_weights
 from .evaluate import predict, ensemble_metrics
 from .baselines import conventional
@@ -170,9 +171,10 @@ def stop_on_signals():
 
 def _refuse_new_run_options(out: Path, stored: dict, **asked):
     "A resumed run keeps the settings it started with: refuse an option (not None) that asks for another value."
+    show = lambda v: f"{v:g}" if isinstance(v, float) else str(v)
     for name, value in asked.items():
         if value is not None and value != stored[name]:
-            raise ValueError(f"--{name} {value:g} asks a new run for what the run in {out} has as {stored[name]:g}; a "
+            raise ValueError(f"--{name} {show(value)} asks a new run for what the run in {out} has as {show(stored[name])}; a "
                              f"resumed run keeps its settings: leave out --{name}, or start a new run in another --out.")
 
 def _conventional_baseline(trainer: Trainer, data, n: int, progress: bool) -> dict:
@@ -198,6 +200,7 @@ def train(dataset: str = "digits", # one of `PRESETS`
           overwrite: bool = False, # start a new run in `out`, deleting another run's checkpoints there
           baseline: int = 10, # conventionally trained networks to score beside the sampled ones (0: none)
           stop=None, # a callable asked after every step (e.g. from `stop_on_signals`); True: save, raise `TrainingInterrupted`
+          diversity: str | None = None, # a registered diversity term, with its default settings; None: the dataset's preset
          ) -> dict:
     "Train (or resume) a hypernetwork, save checkpoints and a figure in `out`, and return test-set metrics."
     if dataset not in PRESETS: raise ValueError(f"Unknown dataset {dataset!r}; choose one of {', '.join(PRESETS)}.")
@@ -206,6 +209,8 @@ def train(dataset: str = "digits", # one of `PRESETS`
     check_positive(steps=steps, n_eval=n_eval)  # every check that needs no data comes before the data are loaded
     if baseline < 0: raise ValueError(f"baseline={baseline}: it must be 0 (no baseline) or more.")
     check_seed(seed)
+    if diversity is not None and diversity not in DIVERSITY_TERMS:
+        raise ValueError(f"Unknown diversity term {diversity!r}; choose one of {', '.join(sorted(DIVERSITY_TERMS))}.")
     if lam is not None:
         check_finite(lam=lam)
         if lam < 0: raise ValueError(f"lam={lam}: it must be 0 or more.")
@@ -218,13 +223,15 @@ def train(dataset: str = "digits", # one of `PRESETS`
             raise ValueError(f"{out / 'last.pt'} is a {state['dataset']} run; resume it with --dataset {state['dataset']}.")
         if steps <= state["step"]:
             raise ValueError(f"The run in {out} is at step {state['step']} already; pass --steps above it to train on.")
-        stored = {"lam": state["objective"]["lam"], "seed": state["train_config"]["seed"]}
-        _refuse_new_run_options(out, stored, lam=asked_lam, seed=seed or None)
+        stored = {"lam": state["objective"]["lam"], "seed": state["train_config"]["seed"],
+                  "diversity": state["objective"]["diversity"]["name"]}
+        _refuse_new_run_options(out, stored, lam=asked_lam, seed=seed or None, diversity=diversity)
     else:
         _refuse_existing_run(out, overwrite)
         val_every = max(1, min(1000, steps // 4)) if val_every is None else val_every
         config = TrainConfig(steps=steps, seed=seed, val_every=val_every, checkpoint_every=val_every, **preset.training)
-        objective = Objective(lam=lam, diversity=preset.diversity)
+        term = preset.diversity if diversity in (None, preset.diversity.name) else DIVERSITY_TERMS[diversity]()
+        objective = Objective(lam=lam, diversity=term)
     data = load_dataset(dataset, root=root, download=download, device=device)
     per_net = state["train_config"]["images_per_net"] if resume else config.images_per_net
     if baseline * per_net > len(data.train[1]):  # before anything of an earlier run is replaced
@@ -513,13 +520,15 @@ def hyperweights_train(
     download: bool = False,  # let torchvision download a missing mnist/cifar into ROOT (needs internet)
     baseline: int = 10,      # networks trained conventionally, on as many images each, to compare with (0: none)
     threads: int = None,     # CPU threads for torch (default one per core; 1 where other work keeps the cores busy)
+    diversity: str = None,   # diversity term: kl_entropy (the papers'), none, output_entropy, kernel_repulsion, mutual_information
 ):
     "Train a hypernetwork, then report the test accuracy of sampled networks and of their ensemble."
     with _user_errors("hyperweights_train"), stop_on_signals() as asked:
         use_threads(threads)
         try:
             result = train(dataset, root, steps, lam, seed, out, resume, device, None, n_eval, download=download,
-                           overwrite=overwrite, baseline=baseline, progress=sys.stdout.isatty(), stop=asked)
+                           overwrite=overwrite, baseline=baseline, progress=sys.stdout.isatty(), stop=asked,
+                           diversity=diversity)
         except TrainingInterrupted as e:
             print(f"hyperweights_train: {e}", file=sys.stderr); raise SystemExit(130) from None  # 128 + SIGINT, as shells do
     done, now = result["steps_trained"], result["steps"]

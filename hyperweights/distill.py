@@ -9,7 +9,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from .progress import with_progress
+from .loop import with_progress, descend
 from .data import ImageData
 from .targets import TargetSpec, forward, materialize
 from .gauge import gauge_fix
@@ -108,7 +108,7 @@ def distill(spec: TargetSpec, # the target network
         idx = torch.randint(len(x), (batch,), generator=g).to(x.device)
         logits = forward(spec, theta, x[idx])[0] / temperature
         loss = F.kl_div(F.log_softmax(logits, -1), soft[idx], log_target=True, reduction="batchmean") * temperature ** 2
-        optimizer.zero_grad(); loss.backward(); optimizer.step(); schedule.step()
+        descend(loss, optimizer, schedule)
     return theta.detach()[0]
 
 # %% ../nbs/09_distillation.ipynb #9d000020

@@ -140,6 +140,10 @@ def plot_pca_grid(scores: torch.Tensor, # `[N, k]` principal-component scores, f
     grid = sns.PairGrid(pd.DataFrame(scores.detach().cpu().numpy(), columns=names), corner=True, height=1.3)
     grid.map_lower(sns.scatterplot, s=2, alpha=0.3, linewidth=0)
     grid.map_diag(sns.histplot, bins=30)
+    from matplotlib.ticker import MaxNLocator
+    for ax in grid.figure.axes:  # three ticks a side: the labels of neighbouring panels do not run together
+        ax.xaxis.set_major_locator(MaxNLocator(3)); ax.yaxis.set_major_locator(MaxNLocator(3))
+        ax.tick_params(labelsize=8)
     grid.figure.suptitle(title, y=1.0)
     return grid.figure
 
@@ -264,14 +268,17 @@ def plot_lambda_sweep(rows: list[dict[str, float]], # what `lambda_sweep` return
                      ):
     "Mean member accuracy and majority vote against the entropy estimate, one point per λ."
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    fig, ax = plt.subplots(figsize=(6.5, 4))
     h = [r["entropy"] for r in rows]
     ax.plot(h, [100 * r["acc_mean"] for r in rows], "o-", label="members (mean)")
     ax.plot(h, [100 * r["acc_majority"] for r in rows], "s--", label="majority vote")
-    for r in rows: ax.annotate(f"λ={r['lam']:.0e}", (r["entropy"], 100 * r["acc_mean"]), fontsize=7,
-                                textcoords="offset points", xytext=(4, -10))
+    for r in rows:  # above the higher of the two markers, centred
+        top = 100 * max(r["acc_mean"], r["acc_majority"])
+        ax.annotate(f"λ = {r['lam']:.0e}".replace("e+0", "e"), (r["entropy"], top), fontsize=8, ha="center",
+                    textcoords="offset points", xytext=(0, 8))
     ax.set(xlabel="entropy estimate Ĥ of 200 samples (nats)", ylabel="test accuracy (%)", title="accuracy against diversity")
-    ax.legend(fontsize=8)
+    ax.margins(x=0.08, y=0.12)
+    ax.legend(fontsize=8, loc="center left")
     fig.tight_layout()
     return fig
 

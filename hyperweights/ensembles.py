@@ -307,11 +307,15 @@ def plot_ensemble_curves(curves: dict[str, dict[str, torch.Tensor]], # name -> a
     "Mean-probability accuracy, NLL and ECE against ensemble size (log scale), one line per named curve."
     import matplotlib.pyplot as plt
     import seaborn as sns
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    from matplotlib.ticker import FuncFormatter
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
     for ax, (key, label) in zip(axes, (("acc_mean_prob", "accuracy"), ("nll", "NLL"), ("ece", "ECE"))):
         for name, curve in curves.items():
             sns.lineplot(x=curve["size"].numpy(), y=curve[key].numpy(), marker="o", ax=ax, label=name, legend=ax is axes[0])
         ax.set(xscale="log", xlabel="ensemble size", ylabel=label)
+        sizes = sorted({int(s) for curve in curves.values() for s in curve["size"]})
+        ax.set_xticks(sizes); ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 1, 2, 5, ... not 10⁰
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -9,6 +9,8 @@ from dataclasses import dataclass, asdict
 
 import torch
 
+from .registry import Registry
+
 # %% auto #0
 __all__ = ['METRICS', 'DIVERSITY_TERMS', 'nearest_neighbour_distances', 'log_unit_ball_volume', 'kl_entropy', 'weight_entropy',
            'DiversityTerm', 'diversity_to_dict', 'diversity_from_dict', 'KLEntropy', 'NoDiversity']
@@ -62,19 +64,18 @@ def weight_entropy(x: torch.Tensor, # gauge-fixed weights `[N, P]`
     return torch.special.digamma(n) + d * torch.log(nearest_neighbour_distances(x, metric, k) + eps).mean()
 
 # %% ../nbs/03_entropy.ipynb #dv000002
-DIVERSITY_TERMS: dict[str, type] = {}  # registered name -> class; filled by `class ...(DiversityTerm, name=...)`
+DIVERSITY_TERMS = Registry("diversity term")  # filled by `class ...(DiversityTerm, name=...)`
 
 class DiversityTerm:
     "Base of the terms D that training subtracts from λ·CE: called on gauge-fixed weights `[N, P]`, returns a scalar."
     name: str = ""              # the registered name a checkpoint stores
-    uses_outputs: bool = False  # True: the loss passes the networks' logits on the step's images as `outputs`
+    uses_outputs: bool = False  # True: the loss passes the networks' logits as `outputs`
+    probe: int = 0              # with uses_outputs: training images every network sees; 0 and no noise_probe: own images
+    noise_probe: int = 0        # with uses_outputs: uniform-noise images every network sees
 
     def __init_subclass__(cls, name: str | None = None, **kwargs):
         super().__init_subclass__(**kwargs)
-        if name is None: return
-        if name in DIVERSITY_TERMS and DIVERSITY_TERMS[name].__qualname__ != cls.__qualname__:
-            raise ValueError(f"A diversity term is already registered as {name!r} ({DIVERSITY_TERMS[name].__qualname__}).")
-        cls.name, DIVERSITY_TERMS[name] = name, cls
+        if name is not None: DIVERSITY_TERMS.register(name, cls)
 
     def __call__(self,
                  weights: torch.Tensor, # gauge-fixed weights `[N, P]` of the step's networks
@@ -93,11 +94,7 @@ def diversity_to_dict(term: DiversityTerm, # a registered diversity term
 def diversity_from_dict(stored: dict, # what `diversity_to_dict` returned
                        ) -> DiversityTerm:
     "The diversity term a checkpoint names, with its stored settings."
-    name = stored["name"]
-    if name not in DIVERSITY_TERMS:
-        raise ValueError(f"Unknown diversity term {name!r}; this hyperweights has {', '.join(sorted(DIVERSITY_TERMS))}. "
-                         f"Import the module that defines it before loading.")
-    return DIVERSITY_TERMS[name](**stored["config"])
+    return DIVERSITY_TERMS.lookup(stored["name"])(**stored["config"])
 
 @dataclass(frozen=True)
 class KLEntropy(DiversityTerm, name="kl_entropy"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .progress import with_progress
+from .loop import with_progress
 from .targets import TargetSpec, forward
 
 # %% auto #0

@@ -12,13 +12,14 @@ from torch import nn
 
 from .targets import TargetSpec, mnist_net, lenet_cifar, unflatten
 from .gauge import gauge_fix
+from .registry import Registry
 
 # %% auto #0
 __all__ = ['GENERATORS', 'NOISES', 'Generator', 'generator_to_dict', 'generator_from_dict', 'MLP', 'HyperNetConfig',
            'paper_config', 'lenet_config', 'default_config', 'HyperNetwork', 'sample_weights']
 
 # %% ../nbs/04_hypernet.ipynb #gen00002
-GENERATORS: dict[str, type] = {}  # registered name -> class; filled by `class ...(Generator, name=...)`
+GENERATORS = Registry("generator")  # filled by `class ...(Generator, name=...)`
 
 class Generator(nn.Module):
     "What training, sampling and evaluation use of a weight generator: noise `[N, noise_dim]` in, raw flat weights `[N, P]` for `spec` out."
@@ -27,10 +28,7 @@ class Generator(nn.Module):
 
     def __init_subclass__(cls, name: str | None = None, **kwargs):
         super().__init_subclass__(**kwargs)
-        if name is None: return
-        if name in GENERATORS and GENERATORS[name].__qualname__ != cls.__qualname__:
-            raise ValueError(f"A generator is already registered as {name!r} ({GENERATORS[name].__qualname__}).")
-        cls.name, GENERATORS[name] = name, cls
+        if name is not None: GENERATORS.register(name, cls)
 
     @property
     def noise_dim(self) -> int:
@@ -64,11 +62,7 @@ def generator_from_dict(spec: TargetSpec, # the target it generates weights for
                         stored: dict, # what `generator_to_dict` returned
                        ) -> Generator:
     "A freshly initialised generator of the class and config a checkpoint names."
-    name = stored["name"]
-    if name not in GENERATORS:
-        raise ValueError(f"Unknown generator {name!r}; this hyperweights has {', '.join(sorted(GENERATORS))}. "
-                         f"Import the module that defines it before loading.")
-    cls = GENERATORS[name]
+    cls = GENERATORS.lookup(stored["name"])
     return cls(spec, cls.config_class(**{k: _as_tuple(v) for k, v in stored["config"].items()}))
 
 # %% ../nbs/04_hypernet.ipynb #4d153ec4

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .progress import with_progress
+from .loop import with_progress, descend
 from .entropy import kl_entropy
 
 # %% auto #0
@@ -88,7 +88,7 @@ def train_toy(steps: int = 20_000, # optimisation steps
               progress: bool = True, # show a progress bar
              ) -> tuple[nn.Module, list[dict[str, float]]]:
     "Train the toy generator; returns it and the loss terms every 100 steps."
-    if steps < 1 or batch < 2: raise ValueError(f"Need steps ≥ 1 and batch ≥ 2 (the entropy needs a neighbour); got {steps}, {batch}.")
+    if steps < 1 or batch < 2: raise ValueError(f"train_toy needs steps >= 1 and batch >= 2 (the entropy needs a neighbour); got steps={steps}, batch={batch}.")
     mixture = toy_mixture() if mixture is None else mixture
     generator, noise = toy_generator(seed=seed), torch.Generator().manual_seed(seed + 1)
     optimizer = torch.optim.Adam(generator.parameters(), lr=lr)
@@ -97,9 +97,7 @@ def train_toy(steps: int = 20_000, # optimisation steps
     for step in with_progress(range(steps), progress):
         z = torch.rand(batch, 1, generator=noise) * 2 - 1
         terms = toy_loss(generator, z, mixture, diversity, l2)
-        optimizer.zero_grad(set_to_none=True)
-        terms["loss"].backward()
-        optimizer.step(); scheduler.step()
+        descend(terms["loss"], optimizer, scheduler)
         if step % 100 == 0: history.append({"step": step, **{k: v.item() for k, v in terms.items()}})
     return generator.eval(), history
 

@@ -15,10 +15,11 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .progress import with_progress
+from .loop import with_progress, descend
 from .data import ImageData, DistinctBatches, load_dataset
 from .targets import CONV_IMPLS, TargetSpec, forward, spec_to_dict, spec_from_dict
 from .gauge import GAUGE_MODES, gauge_fix
+from .function_diversity import probe_batch
 from .entropy import DiversityTerm, KLEntropy, NoDiversity, diversity_to_dict, diversity_from_dict
 from .hypernet import Generator, HyperNetwork, generator_to_dict, generator_from_dict, sample_weights
 from .evaluate import EVAL_BUDGET, EVAL_IMAGES, predict, majority_vote, ensemble_metrics
@@ -26,8 +27,8 @@ from .evaluate import EVAL_BUDGET, EVAL_IMAGES, predict, majority_vote, ensemble
 # %% auto #0
 __all__ = ['SEED_RANGE', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'V1_OBJECTIVE_FIELDS', 'TARGET_CHUNK', 'TRAINER_KEYS',
            'TrainConfig', 'Objective', 'CheckpointError', 'atomic_save', 'save_checkpoint', 'load_tagged',
-           'upgrade_checkpoint', 'load_checkpoint', 'chunked_cross_entropy', 'training_loss', 'validation_metrics',
-           'NonFiniteLossError', 'Trainer', 'plot_history', 'load_hypernet', 'load_run']
+           'upgrade_checkpoint', 'load_checkpoint', 'chunked_cross_entropy', 'training_loss', 'image_passes',
+           'validation_metrics', 'NonFiniteLossError', 'Trainer', 'plot_history', 'load_hypernet', 'load_run']
 
 # %% ../nbs/05_train.ipynb #db862d93
 SEED_RANGE = (0, 2**63 - 3)  # a run seeds torch generators with seed, seed + 1 and seed + 2
@@ -226,16 +227,26 @@ def training_loss(generator: Generator, # the generator being trained
                  ) -> dict[str, torch.Tensor]:
     "The terms of λ·CE − D for noise `z [N, noise_dim]`, per-network images `x [N, B, ...]` and labels `y [N, B]`."
     objective = objective or Objective()
-    spec, theta = generator.spec, gauge_fix(generator.spec, generator(z), config.gauge)
-    if objective.diversity.uses_outputs:
+    spec, theta, term = generator.spec, gauge_fix(generator.spec, generator(z), config.gauge), objective.diversity
+    shared = term.uses_outputs and term.probe + term.noise_probe > 0
+    if term.uses_outputs and not shared:
         logits = forward(spec, theta, x, config.conv_impl)
         ce = F.cross_entropy(logits.flatten(0, 1), y.flatten())
         acc = (logits.argmax(-1) == y).float().mean()
     else:
         chunk = config.target_chunk if config.target_chunk is not None else TARGET_CHUNK.get(theta.device.type, 0)
         (ce, acc), logits = chunked_cross_entropy(spec, theta, x, y, chunk or len(theta), config.conv_impl), None
+        if shared: logits = forward(spec, theta, probe_batch(x, term.probe, term.noise_probe), config.conv_impl)
     weights = theta if gather is None else gather(theta)
     return {**objective(ce, weights, lam, noise_dim=generator.noise_dim, outputs=logits), "acc": acc}
+
+def image_passes(config: TrainConfig, # the protocol
+                 objective: Objective | None = None, # its diversity term's probe batch is counted; None: `Objective()`
+                ) -> int:
+    "Forward+backward passes of one image through one generated network over a run: own images and probe images."
+    term = (objective or Objective()).diversity
+    probes = term.probe + term.noise_probe if term.uses_outputs else 0
+    return config.steps * config.n_nets * (config.images_per_net + probes)
 
 # %% ../nbs/05_train.ipynb #8fee9f40
 @torch.no_grad()
@@ -321,10 +332,7 @@ class Trainer:
                 f"diversity={terms['diversity'].item():.4g}, λ={self.lam:.4g}). The weights were not updated and no "
                 f"checkpoint was written for it: start again with a smaller λ or learning rate, or resume from the "
                 f"last checkpoint on disk (if there is one; it is untouched).")
-        self.optimizer.zero_grad(set_to_none=True)
-        terms["loss"].backward()
-        self.optimizer.step()
-        self.scheduler.step()
+        descend(terms["loss"], self.optimizer, self.scheduler)
         self.step += 1
         return {k: v.item() for k, v in terms.items()}
 
@@ -421,7 +429,8 @@ def plot_history(history: dict[str, list[dict]], # what `Trainer.fit` returns (`
                 ):
     "A matplotlib figure of validation accuracies, entropy and training cross-entropy against step."
     import matplotlib.pyplot as plt
-    fig, (ax_acc, ax_h, ax_ce) = plt.subplots(1, 3, figsize=(13, 3.6))
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    fig, (ax_acc, ax_h, ax_ce) = plt.subplots(1, 3, figsize=(14, 4))
     val, train = history["val"], history["train"]
     steps = [r["step"] for r in val]
     mean, std = [r["acc_mean"] for r in val], [r["acc_std"] for r in val]
@@ -429,9 +438,11 @@ def plot_history(history: dict[str, list[dict]], # what `Trainer.fit` returns (`
     ax_acc.fill_between(steps, [m - s for m, s in zip(mean, std)], [m + s for m, s in zip(mean, std)], alpha=0.3)
     ax_acc.plot(steps, [r["acc_majority"] for r in val], label="majority vote")
     ax_acc.plot(steps, [r["acc_mean_prob"] for r in val], "--", label="mean probability")
-    ax_acc.set(xlabel="step", ylabel="validation accuracy", ylim=(max(0, min(mean) - 0.05), 1)); ax_acc.legend()
-    ax_h.plot(steps, [r["entropy"] for r in val]); ax_h.set(xlabel="step", ylabel="entropy estimate Ĥ (val nets)")
+    ax_acc.set(xlabel="step", ylabel="validation accuracy", ylim=(max(0, min(mean) - 0.05), 1)); ax_acc.legend(loc="lower right")
+    ax_h.plot(steps, [r["entropy"] for r in val]); ax_h.set(xlabel="step", ylabel="Ĥ of the validation networks (nats)")
     ax_ce.semilogy([r["step"] for r in train], [r["ce"] for r in train]); ax_ce.set(xlabel="step", ylabel="training CE")
+    ax_ce.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))  # 0.1, 0.2, 0.5, 1, 2: labelled ticks within a decade
+    ax_ce.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}")); ax_ce.yaxis.set_minor_formatter(NullFormatter())
     fig.suptitle(title); fig.tight_layout()
     return fig
 
