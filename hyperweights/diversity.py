@@ -178,7 +178,7 @@ def path_accuracies(hnet: HyperNetwork, # a trained hypernetwork
                     **predict_kwargs, # passed on to `predict` (budget, progress, ...)
                    ) -> dict[str, torch.Tensor]:
     "Test accuracy along the interpolated and the direct path of each pair: `t [T]`, `interpolated` and `direct` `[pairs, T]`."
-    if pairs < 1 or points < 2: raise ValueError(f"path_accuracies needs pairs ≥ 1 and points ≥ 2; got {pairs}, {points}.")
+    if pairs < 1 or points < 2: raise ValueError(f"path_accuracies needs pairs >= 1 and points >= 2; got pairs={pairs}, points={points}.")
     t = torch.linspace(0, 1, points, device=x.device)
     z = hnet.sample_noise(2 * pairs, torch.Generator().manual_seed(seed)).to(x.device)
     inner = [interpolated_path(hnet, z[2 * i], z[2 * i + 1], t) for i in range(pairs)]

@@ -242,7 +242,7 @@ def _ensemble_sizes(ensemble: int | list[int] | None, k: int, name: str) -> list
     "The ensemble sizes to score for a method with k networks, smallest first; each must divide the next."
     sizes = [k] if ensemble is None else sorted([ensemble] if isinstance(ensemble, int) else ensemble)
     if not sizes or sizes[0] < 1:
-        raise ValueError(f"compare_methods needs ensemble sizes of at least 1; got {ensemble}.")
+        raise ValueError(f"compare_methods needs ensemble sizes >= 1; got ensemble={ensemble}.")
     if sizes[-1] > k: raise ValueError(f"compare_methods: {name!r} has {k} networks, too few for ensembles of {sizes[-1]}.")
     if any(b % a for a, b in zip(sizes, sizes[1:])):
         raise ValueError(f"compare_methods needs ensemble sizes that each divide the next (e.g. 10, 50, 200); got {sizes}.")
