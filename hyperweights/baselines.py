@@ -55,7 +55,7 @@ def weights_per_step(spec: TargetSpec, # the target network
     "Train n networks as one `[n, P]` tensor with the batched forward; yield the raw weights after every step."
     if optimizer not in OPTIMIZERS: raise ValueError(f"optimizer={optimizer!r} is not one of {tuple(OPTIMIZERS)}.")
     for name, value in (("n", n), ("steps", steps), ("batch", batch)):
-        if value < 1: raise ValueError(f"weights_per_step needs {name} >= 1; got {value}.")
+        if value < 1: raise ValueError(f"weights_per_step needs {name} >= 1; got {name}={value}.")
     if not (lr > 0 and 0 < lr_decay <= 1):
         raise ValueError(f"weights_per_step needs lr > 0 and 0 < lr_decay <= 1; got lr={lr}, lr_decay={lr_decay}.")
     x, y = data.train
@@ -137,7 +137,7 @@ def sampled_hypernetwork(spec: TargetSpec, # the target network
                  name: str | None = None, # the row's name; default says λ, or that the entropy term was off
                 ) -> Baseline:
     "Train a hypernetwork with `config` and `objective` and sample n gauge-fixed networks from it."
-    if n < 1: raise ValueError(f"sampled_hypernetwork needs n >= 1 networks to sample; got {n}.")
+    if n < 1: raise ValueError(f"sampled_hypernetwork needs n >= 1; got n={n}.")
     objective = objective or Objective()
     torch.manual_seed(config.seed)
     trainer = Trainer(HyperNetwork(spec).to(data.train[0].device), data, config, objective)

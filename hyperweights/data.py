@@ -225,8 +225,8 @@ class DistinctBatches:
                  seed: int = 0, # seeds the sampler's own generator for the shuffles
                 ):
         if n_nets * per_net > len(x):
-            raise ValueError(f"A step needs n_nets*per_net = {n_nets * per_net} distinct images but the split "
-                             f"holds only {len(x)}; lower n_nets or per_net.")
+            raise ValueError(f"DistinctBatches needs n_nets*per_net <= {len(x)}, the split's size; "
+                             f"got n_nets={n_nets}, per_net={per_net}.")
         self.x, self.y, self.n_nets, self.per_net = x, y, n_nets, per_net
         self.generator = torch.Generator().manual_seed(seed)
         self.perm, self.pos = self._shuffle(), 0

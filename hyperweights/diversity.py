@@ -87,7 +87,7 @@ def filter_variance(spec: TargetSpec, # the target network
                     thetas: torch.Tensor, # gauge-fixed flat weights `[N, P]`, N ≥ 2
                    ) -> list[torch.Tensor]:
     "Per layer, each filter's sample variance across the N networks, averaged over its weights: `[out_channels]`."
-    if len(thetas) < 2: raise ValueError(f"filter_variance needs at least 2 networks; got {len(thetas)}.")
+    if len(thetas) < 2: raise ValueError(f"filter_variance needs len(thetas) >= 2; got len(thetas)={len(thetas)}.")
     return [filters.var(dim=0).mean(dim=-1) for filters in unflatten(spec, thetas)]
 
 def constant_filters(variances: list[torch.Tensor], # what `filter_variance` returned
@@ -286,8 +286,8 @@ def plot_lambda_sweep(rows: list[dict[str, float]], # what `lambda_sweep` return
 def error_correlation(labels: torch.Tensor, # labels `[K, n]` of K ≥ 2 networks on n images
                       y: torch.Tensor, # true labels `[n]`
                      ) -> float:
-    "Mean Pearson correlation, over pairs of networks, of their error indicators (pairs where one is never wrong, or always, are skipped; NaN if no pair is left)."
-    if len(labels) < 2: raise ValueError(f"error_correlation needs at least 2 networks; got {len(labels)}.")
+    "Mean Pearson correlation of error indicators over pairs of networks (skips pairs where one is never or always wrong; NaN if none is left)."
+    if len(labels) < 2: raise ValueError(f"error_correlation needs len(labels) >= 2; got len(labels)={len(labels)}.")
     errors = (labels.long() != y).double()
     centred = errors - errors.mean(1, keepdim=True)
     norms = centred.norm(dim=1)
@@ -340,7 +340,7 @@ class PathExplorer:
                  cols: int = 4, # filters per row in the filter panel
                 ):
         if points < 2 or background < 2:
-            raise ValueError(f"PathExplorer needs points ≥ 2 and background ≥ 2; got {points} and {background}.")
+            raise ValueError(f"PathExplorer needs points >= 2 and background >= 2; got points={points}, background={background}.")
         import matplotlib.pyplot as plt, ipywidgets as widgets
         self.hnet, self.x, self.y, self.cols = hnet, x, y, cols
         self.t = torch.linspace(0, 1, points)

@@ -25,7 +25,7 @@ def nearest_neighbour_distances(x: torch.Tensor, # samples `[N, D]`
     "Distance `[N]` from each sample to its k-th nearest neighbour among the *other* samples."
     if metric not in METRICS: raise ValueError(f"Unknown metric {metric!r}; choose one of {METRICS}.")
     if x.ndim != 2 or not 1 <= k < len(x):
-        raise ValueError(f"Need samples [N, D] with N > k = {k}; got shape {list(x.shape)}.")
+        raise ValueError(f"nearest_neighbour_distances needs samples x [N, D] and 1 <= k < N; got k={k}, x of shape {list(x.shape)}.")
     if metric == "l1": dist = torch.cdist(x, x, p=1)
     else: dist = torch.cdist(x, x, p=2, compute_mode="donot_use_mm_for_euclid_dist")  # no Gram matrix: no cancellation
     dist = dist.masked_fill(torch.eye(len(x), dtype=torch.bool, device=x.device), float("inf"))
@@ -108,7 +108,7 @@ class KLEntropy(DiversityTerm, name="kl_entropy"):
         for field, least in (("d", 1), ("coords", 2)):
             value = getattr(self, field)
             if value is not None and not (isinstance(value, int) and value >= least):
-                raise ValueError(f"KLEntropy.{field}={value!r} must be None or an integer of at least {least}.")
+                raise ValueError(f"KLEntropy needs {field} >= {least} (an integer) or None; got {field}={value!r}.")
 
     def __call__(self, weights, *, noise_dim=None, outputs=None):
         d = self.d if self.d is not None else noise_dim

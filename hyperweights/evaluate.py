@@ -18,7 +18,7 @@ __all__ = ['ECE_BINS', 'EVAL_BUDGET', 'EVAL_IMAGES', 'label_dtype', 'calibration
 def label_dtype(num_classes: int, # number of classes C
                ) -> torch.dtype:
     "The smallest integer dtype that holds the labels 0..C-1."
-    if num_classes < 1: raise ValueError(f"label_dtype needs num_classes >= 1; got {num_classes}.")
+    if num_classes < 1: raise ValueError(f"label_dtype needs num_classes >= 1; got num_classes={num_classes}.")
     return torch.uint8 if num_classes <= 256 else torch.int16 if num_classes <= 2**15 else torch.int32
 
 # %% ../nbs/04a_evaluate.ipynb #1fb165ca
@@ -29,7 +29,7 @@ def calibration_counts(probs: torch.Tensor, # probabilities `[..., n, C]` of one
                        n_bins: int = ECE_BINS, # equal-width confidence bins; a confidence of exactly 1 gets one more
                       ) -> torch.Tensor:
     "Images, summed top-label confidence and images correct per confidence bin, `[..., 3, n_bins + 1]`, in float64."
-    if n_bins < 1: raise ValueError(f"calibration_counts needs n_bins >= 1; got {n_bins}.")
+    if n_bins < 1: raise ValueError(f"calibration_counts needs n_bins >= 1; got n_bins={n_bins}.")
     if probs.dim() < 2 or probs.shape[-2:-1] != y.shape:
         raise ValueError(f"calibration_counts needs probabilities [..., n, C] and labels [n]; got {list(probs.shape)} "
                          f"and {list(y.shape)}.")

@@ -88,7 +88,9 @@ def train_toy(steps: int = 20_000, # optimisation steps
               progress: bool = True, # show a progress bar
              ) -> tuple[nn.Module, list[dict[str, float]]]:
     "Train the toy generator; returns it and the loss terms every 100 steps."
-    if steps < 1 or batch < 2: raise ValueError(f"train_toy needs steps >= 1 and batch >= 2 (the entropy needs a neighbour); got steps={steps}, batch={batch}.")
+    if steps < 1 or batch < 2:
+        raise ValueError(f"train_toy needs steps >= 1 and batch >= 2 (the entropy needs a neighbour); "
+                         f"got steps={steps}, batch={batch}.")
     mixture = toy_mixture() if mixture is None else mixture
     generator, noise = toy_generator(seed=seed), torch.Generator().manual_seed(seed + 1)
     optimizer = torch.optim.Adam(generator.parameters(), lr=lr)
