@@ -85,11 +85,15 @@ class DiversityTerm:
                 ) -> torch.Tensor:
         raise NotImplementedError(f"{type(self).__name__} must define __call__.")
 
+    def config(self) -> dict:
+        "The settings a checkpoint stores: the dataclass fields, from which `type(self)(**config)` rebuilds the term."
+        return asdict(self)
+
 def diversity_to_dict(term: DiversityTerm, # a registered diversity term
                      ) -> dict:
     "The term's registered name and settings, as plain data for a checkpoint."
     if not term.name: raise ValueError(f"{type(term).__name__} has no registered name; declare it as `class ...(DiversityTerm, name=...)`.")
-    return {"name": term.name, "config": asdict(term)}
+    return {"name": term.name, "config": term.config()}
 
 def diversity_from_dict(stored: dict, # what `diversity_to_dict` returned
                        ) -> DiversityTerm:

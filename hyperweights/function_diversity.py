@@ -10,10 +10,11 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .entropy import DiversityTerm, METRICS, weight_entropy
+from .entropy import DiversityTerm, METRICS, weight_entropy, diversity_to_dict, diversity_from_dict
 
 # %% auto #0
-__all__ = ['probe_batch', 'log_probabilities', 'OutputEntropy', 'median_bandwidth', 'KernelRepulsion', 'MutualInformation']
+__all__ = ['probe_batch', 'log_probabilities', 'OutputEntropy', 'median_bandwidth', 'KernelRepulsion', 'MutualInformation',
+           'WeightedSum']
 
 # %% ../nbs/03b_function_diversity.ipynb #fd000007
 def probe_batch(x: torch.Tensor, # the step's images `[N, B, *image]`, network n's in `x[n]`
@@ -112,3 +113,40 @@ class MutualInformation(DiversityTerm, name="mutual_information"):
         entropy_of_mean = -(log_mean.exp() * log_mean).sum(-1)
         mean_entropy = -(log_p.exp() * log_p).sum(-1).mean(0)
         return (entropy_of_mean - mean_entropy).mean()
+
+# %% ../nbs/03b_function_diversity.ipynb #fd010001
+@dataclass(frozen=True)
+class WeightedSum(DiversityTerm, name="weighted_sum"):
+    "D = Σ w_i D_i over several diversity terms; the terms on outputs share one probe batch."
+    terms: tuple = ()    # the terms D_i, or the dicts `diversity_to_dict` made of them (as a checkpoint stores them)
+    weights: tuple = ()  # the weights w_i, finite numbers >= 0, one per term
+
+    def __post_init__(self):
+        terms = tuple(diversity_from_dict(t) if isinstance(t, dict) else t for t in self.terms)
+        object.__setattr__(self, "terms", terms)
+        object.__setattr__(self, "weights", tuple(float(w) for w in self.weights))
+        if not terms or len(terms) != len(self.weights):
+            raise ValueError(f"WeightedSum needs at least one term and one weight per term; "
+                             f"got {len(terms)} terms and {len(self.weights)} weights.")
+        if not all(isinstance(t, DiversityTerm) for t in terms):
+            raise ValueError(f"WeightedSum's terms must be DiversityTerms; got {[type(t).__name__ for t in terms]}.")
+        if not all(0 <= w < math.inf for w in self.weights):
+            raise ValueError(f"WeightedSum's weights must be finite numbers >= 0; got {list(self.weights)}.")
+        probes = sorted({(t.probe, t.noise_probe) for t in terms if t.uses_outputs})
+        if len(probes) > 1:
+            raise ValueError(f"WeightedSum's terms on outputs share one probe batch, so they need the same probe and "
+                             f"noise_probe; got (probe, noise_probe) = {probes}.")
+
+    @property
+    def uses_outputs(self) -> bool: return any(t.uses_outputs for t in self.terms)
+    @property
+    def probe(self) -> int: return next((t.probe for t in self.terms if t.uses_outputs), 0)
+    @property
+    def noise_probe(self) -> int: return next((t.noise_probe for t in self.terms if t.uses_outputs), 0)
+
+    def config(self) -> dict:
+        return {"terms": [diversity_to_dict(t) for t in self.terms], "weights": list(self.weights)}
+
+    def __call__(self, weights, *, noise_dim=None, outputs=None):
+        return sum(w * t(weights, noise_dim=noise_dim, outputs=outputs if t.uses_outputs else None)
+                   for w, t in zip(self.weights, self.terms))
