@@ -1,15 +1,17 @@
 """Sampled ensembles against the usual baselines, at equal training cost: one table of member and ensemble
-accuracy, NLL, Brier score, ECE, out-of-distribution AUROC, training wall-clock and target image passes.
+accuracy, NLL, Brier score, ECE, pairwise disagreement, out-of-distribution AUROC, training wall-clock and target
+image passes, and a figure of NLL and AUROC against ensemble size.
 
     python bench/ensembles.py --dataset digits --seed 0       # trains every row itself (minutes on 2 CPU cores)
-    python bench/ensembles.py --dataset digits --summary_only # mean over the stored seeds
+    python bench/ensembles.py --dataset digits --summary_only # mean over the stored seeds, and the figure
     python bench/ensembles.py --dataset mnist --root $HYPERWEIGHTS_DATA \\
         --checkpoint bench/runs/mnist/step13000.pt --strong bench/runs/mnist_lam1e5/step13000.pt \\
         --no_entropy bench/runs/mnist_no_entropy/step13000.pt --n 4000
 
 Rows: one network and a deep ensemble of 10 (Adam, the authors' init), 10 snapshots of one constant-learning-rate
-SGD chain, the hypernetwork without the entropy term, the hypernetwork (ensembles of 10, 50 and 200) and the
-hypernetwork with λ = 1e5. Every baseline gets the hypernetwork's image passes (steps × 32 networks × 32 images):
+SGD chain, the hypernetwork without the entropy term, the hypernetwork (ensembles of 10, 50 and 200), the
+hypernetwork with λ = 1e5, and on digits the hypernetwork of each other recipe of `hyperweights.cli.RECIPES`
+(`mi_noise`). Every baseline gets the hypernetwork's image passes (steps × 32 networks × 32 images):
 each deep-ensemble member a tenth of them, the SGD chain all of them; the one network is trained like one
 deep-ensemble member (another seed).
 On digits every row is trained here. On MNIST the hypernetworks come from checkpoints (train them with
@@ -18,7 +20,9 @@ On digits every row is trained here. On MNIST the hypernetworks come from checkp
 conventional baselines are trained here and cached in `bench/runs/<dataset>_baselines/`. Foreign images: the
 inverted digits on digits, Fashion-MNIST's test split on MNIST (`--ood_root` if it is not in its usual places).
 The table is printed as markdown and written with the machine and date to
-`bench/results/ensembles_<dataset>_seed<seed>.json`.
+`bench/results/ensembles_<dataset>_seed<seed>.json`, with the rows of every ensemble size the figure needs
+(digits: 1, 2, 10, 50, 200 networks; the deep ensemble 1, 2, 10); `--summary_only` draws the figure
+`bench/figures/ensembles_<dataset>.png` from the stored seeds.
 """
 import json, platform, sys, time
 from types import SimpleNamespace
@@ -27,7 +31,7 @@ from pathlib import Path
 import torch
 from fastcore.script import call_parse
 
-from hyperweights.cli import PRESETS
+from hyperweights.cli import PRESETS, RECIPES
 from hyperweights.data import load_dataset
 from hyperweights.hypernet import sample_weights
 from hyperweights.entropy import NoDiversity
@@ -36,6 +40,7 @@ from hyperweights.baselines import Baseline, conventional, sgd_snapshots, sample
 from hyperweights.ensembles import compare_methods, foreign_images
 
 HERE = Path(__file__).parent
+FIGURE_SIZES = {"digits": [1, 2, 10, 50, 200]}  # ensemble sizes of the figure (each divides the next)
 PAPER = "arXiv:1801.01952 §4.2.2 reports 0.9914 for 20 × 200 majority votes (λ = 1e3) and 0.9928 for MNF-G"
 
 def cached(path: Path, make) -> Baseline:
@@ -60,8 +65,14 @@ def hypernet_rows(dataset, data, spec, args, device) -> dict[str, Baseline]:
     if dataset == "digits":
         base = TrainConfig(steps=args.steps, seed=args.seed, val_every=args.steps, val_nets=50)
         make = lambda objective: sampled_hypernetwork(spec, data, base, objective, n=args.n)
-        return {"no_entropy": make(Objective(lam=3e3, diversity=NoDiversity())), "main": make(Objective(lam=3e3)),
+        rows = {"no_entropy": make(Objective(lam=3e3, diversity=NoDiversity())), "main": make(Objective(lam=3e3)),
                 "strong": make(Objective(lam=1e5))}
+        for name in (r for r in RECIPES if r != "paper"):  # the other recipes, at the same image passes
+            training, term = RECIPES[name].build(PRESETS[dataset], PRESETS[dataset].lam)
+            config = TrainConfig(steps=args.steps, seed=args.seed, val_every=args.steps, val_nets=50, **training)
+            rows[name] = sampled_hypernetwork(spec, data, config, Objective(lam=PRESETS[dataset].lam, diversity=term),
+                                              n=args.n, name=f"hypernetwork, recipe {name}")
+        return rows
     given = {"no_entropy": args.no_entropy, "main": args.checkpoint, "strong": args.strong}
     rows = {}
     for key, path in given.items():
@@ -86,28 +97,55 @@ def baseline_rows(dataset, data, spec, passes: int, args) -> list[Baseline]:
 def markdown(rows: list[dict]) -> str:
     "The table of bench/RESULTS.md."
     ood = next(k for k in rows[0] if k.startswith("AUROC"))
-    lines = [f"| method | ensembles | members: acc mean ± std | vote acc | mean-prob acc | NLL | Brier | ECE | {ood} | training wall-clock | image passes |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [f"| method | ensembles | members: acc mean ± std | vote acc | mean-prob acc | NLL | Brier | ECE | disagreement | {ood} | training wall-clock | image passes |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         seconds = "—" if r["train s"] != r["train s"] else f"{r['train s']:.0f} s"  # NaN: trained elsewhere
         lines.append(f"| {r['method']} | {r['ensembles']} | {r['members acc']:.4f} ± {r['members std']:.4f} | {r['vote acc']:.4f} | "
-                     f"{r['mean-prob acc']:.4f} | {r['NLL']:.4f} | {r['Brier']:.4f} | {r['ECE']:.4f} | {r[ood]:.4f} | "
-                     f"{seconds} | {int(r['image passes']):,} |")
+                     f"{r['mean-prob acc']:.4f} | {r['NLL']:.4f} | {r['Brier']:.4f} | {r['ECE']:.4f} | {r['disagreement']:.4f} | "
+                     f"{r[ood]:.4f} | {seconds} | {int(r['image passes']):,} |")
     return "\n".join(lines)
 
+size_of = lambda row: int(row["ensembles"].split(" × ")[1])
+
+def plot_sizes(rows: list[dict], title: str, path: Path):
+    "NLL and OOD AUROC against ensemble size: a line per sampled method, the baselines' ensembles as points."
+    import matplotlib.pyplot as plt
+    ood = next(k for k in rows[0] if k.startswith("AUROC"))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    for i, method in enumerate(methods):
+        mine = sorted((r for r in rows if r["method"] == method), key=size_of)
+        sampled = method.startswith("hypernetwork")
+        for ax, key in zip(axes, ("NLL", ood)):
+            ax.plot([size_of(r) for r in mine], [r[key] for r in mine], marker="o" if sampled else "s",
+                    ls="-" if sampled else ":", ms=5 if sampled else 8, color=f"C{i}", label=method)
+    for ax, label in zip(axes, ("NLL of the mean-probability ensemble (test)", f"{ood} (predictive entropy)")):
+        ax.set(xscale="log", xlabel="networks per ensemble", ylabel=label)
+        ax.set_xticks([1, 2, 5, 10, 20, 50, 100, 200], labels=["1", "2", "5", "10", "20", "50", "100", "200"])
+    axes[1].legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    fig.suptitle(title)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+
 def summary(dataset: str):
-    "Every row's mean over the stored seeds (the members' column: mean of the seeds' member means ± their std)."
+    "Every row's mean over the stored seeds (the members' column: mean of the seeds' member means ± their std), and the figure."
     records = [json.loads(p.read_text()) for p in sorted((HERE / "results").glob(f"ensembles_{dataset}_seed*.json"))]
     if not records: raise SystemExit(f"no stored results for {dataset}")
     keys = [(r["method"], r["ensembles"]) for r in records[0]["rows"]]
     mean_rows = []
     for key in keys:
         rs = [r for rec in records for r in rec["rows"] if (r["method"], r["ensembles"]) == key]
+        if len(rs) != len(records): continue  # a row that not every seed has
         row = {k: (sum(r[k] for r in rs) / len(rs) if isinstance(rs[0][k], (int, float)) else rs[0][k]) for k in rs[0]}
         row["members std"] = torch.tensor([r["members acc"] for r in rs], dtype=torch.float64).std().item() if len(rs) > 1 else 0.0
         mean_rows.append(row)
     print(f"{len(records)} seeds: {', '.join(str(r['seed']) for r in records)}; {records[0]['machine']}, {records[0]['date']}")
-    print(markdown(mean_rows).replace("members: acc mean ± std", "members: acc (mean ± std over seeds)"))
+    print(markdown([r for r in mean_rows if r.get("shown", True)]).replace("members: acc mean ± std", "members: acc (mean ± std over seeds)"))
+    sized = [r for r in mean_rows if r["method"] != "one network"]
+    plot_sizes(sized, f"{dataset}: ensembles at equal image passes (mean of {len(records)} seeds)",
+               HERE / "figures" / f"ensembles_{dataset}.png")
 
 @call_parse
 def main(dataset: str = "digits", # digits or mnist
@@ -134,10 +172,16 @@ def main(dataset: str = "digits", # digits or mnist
     foreign = {ood: foreign_images(ood, data.test[0], ood_root)}  # a missing Fashion-MNIST stops here, before the work
     hypers = hypernet_rows(dataset, data, spec, args, device)
     baselines = baseline_rows(dataset, data, spec, hypers["main"].image_passes, args)
-    rows = compare_methods(spec, data, baselines, foreign=foreign)
-    for key, sizes in (("no_entropy", 10), ("main", [10, 50, 200]), ("strong", 200)):
-        if key in hypers: rows += compare_methods(spec, data, [hypers[key]], ensemble=sizes, foreign=foreign)
-    table = markdown(rows)
+    figure_sizes = FIGURE_SIZES.get(dataset, [])
+    def scored(method, shown: list[int]) -> list[dict]:
+        "The method's rows at the shown sizes and at the figure's sizes it can fill, each marked shown or not."
+        k = len(method.weights)
+        sizes = sorted(set(shown) | {m for m in figure_sizes if m <= k and k % m == 0})
+        return [{**r, "shown": size_of(r) in shown} for r in compare_methods(spec, data, [method], ensemble=sizes, foreign=foreign)]
+    rows = [r for b in baselines for r in scored(b, [len(b.weights)])]
+    shown = {"no_entropy": [10], "main": [10, 50, 200], "strong": [200]}
+    for key, method in hypers.items(): rows += scored(method, shown.get(key, [10, 50, 200]))
+    table = markdown([r for r in rows if r["shown"]])
     print(table)
     print(PAPER)
     record = {"dataset": dataset, "seed": seed, "n": n, "rows": rows, "table": table, "command": " ".join(sys.argv),

@@ -23,8 +23,8 @@ from fastcore.script import call_parse
 from .data import load_dataset
 from .targets import TargetSpec, mnist_net, digits_net, lenet_cifar, spec_to_dict, spec_from_dict
 from .gauge import GAUGE_MODES
-from .entropy import DiversityTerm, KLEntropy, DIVERSITY_TERMS
-import hyperweights.function_diversity  # registers the diversity terms on outputs
+from .entropy import DiversityTerm, KLEntropy, DIVERSITY_TERMS, diversity_to_dict
+from .function_diversity import MutualInformation, WeightedSum  # and registers the terms on outputs
 from .hypernet import HyperNetwork, sample_weights
 from .evaluate import predict, ensemble_metrics
 from .baselines import conventional
@@ -38,10 +38,11 @@ from .train import (Trainer, TrainConfig, Objective, SEED_RANGE, load_hypernet, 
                                 load_tagged, CheckpointError, NonFiniteLossError)
 
 # %% auto #0
-__all__ = ['CIFAR_PRESET', 'PRESETS', 'WEIGHT_COPIES', 'SAMPLES_FORMAT', 'EVAL_FIGURES', 'THREATS', 'USER_ERRORS', 'RunPreset',
-           'resolve_device', 'check_positive', 'check_finite', 'check_seed', 'use_threads', 'available_memory',
-           'check_memory', 'writable_folder', 'TrainingInterrupted', 'stop_on_signals', 'train', 'sample',
-           'load_samples', 'evaluate_checkpoint', 'attack_checkpoint', 'distill_checkpoint', 'hyperweights_train',
+__all__ = ['CIFAR_PRESET', 'PRESETS', 'MI_NOISE_PROBES', 'MI_NOISE_SHARE', 'RECIPES', 'WEIGHT_COPIES', 'SAMPLES_FORMAT',
+           'EVAL_FIGURES', 'THREATS', 'USER_ERRORS', 'RunPreset', 'Recipe', 'recipe_of', 'resolve_device',
+           'check_positive', 'check_finite', 'check_seed', 'use_threads', 'available_memory', 'check_memory',
+           'writable_folder', 'TrainingInterrupted', 'stop_on_signals', 'train', 'sample', 'load_samples',
+           'evaluate_checkpoint', 'attack_checkpoint', 'distill_checkpoint', 'hyperweights_train',
            'hyperweights_sample', 'hyperweights_eval', 'hyperweights_attack', 'hyperweights_distill']
 
 # %% ../nbs/90_cli.ipynb #d54d9392
@@ -59,6 +60,32 @@ PRESETS = {"digits": RunPreset(digits_net, steps=2000, lam=3e3),  # λ chosen by
            "mnist": RunPreset(mnist_net),
            "cifar10": RunPreset(lambda: lenet_cifar(10), **CIFAR_PRESET),
            "cifar100": RunPreset(lambda: lenet_cifar(100), **CIFAR_PRESET)}
+
+@dataclass(frozen=True)
+class Recipe:
+    "A named way of training any dataset: `build(preset, λ)` gives the `TrainConfig` fields and the diversity term."
+    summary: str  # what it does, in one line
+    build: Callable[[RunPreset, float], tuple[dict, DiversityTerm]]
+
+MI_NOISE_PROBES, MI_NOISE_SHARE = 8, 0.1  # bench/ensembles.py (bench/RESULTS.md) chose them on digits
+
+def _with_noise_disagreement(preset: RunPreset, lam: float) -> tuple[dict, DiversityTerm]:
+    "The preset's Ĥ plus λ·share × the mutual information on noise probes, which take the place of own images."
+    per_net = preset.training.get("images_per_net", TrainConfig.images_per_net) - MI_NOISE_PROBES
+    term = WeightedSum((preset.diversity, MutualInformation(noise_probe=MI_NOISE_PROBES)), (1.0, MI_NOISE_SHARE * lam))
+    return {**preset.training, "images_per_net": per_net}, term
+
+RECIPES = {"paper": Recipe("λ·CE − Ĥ of the gauge-fixed weights (arXiv:1801.01952)", lambda p, lam: (p.training, p.diversity)),
+           "mi_noise": Recipe(f"the papers' loss − λ·{MI_NOISE_SHARE:g} × the ensemble's mutual information on {MI_NOISE_PROBES} "
+                              f"noise images per network, in place of as many own images", _with_noise_disagreement)}
+
+def recipe_of(state: dict, # a checkpoint of `train`
+             ) -> str:
+    "The name of the recipe a checkpoint's run was trained with, or 'custom'."
+    preset, objective = PRESETS[state["dataset"]], state["objective"]
+    built = {name: r.build(preset, objective["lam"]) for name, r in RECIPES.items()}
+    return next((name for name, (training, term) in built.items() if diversity_to_dict(term) == objective["diversity"]
+                 and all(state["train_config"][k] == v for k, v in training.items())), "custom")
 
 def resolve_device(device: str, # 'cpu', 'cuda', 'cuda:N' or 'auto'
                   ) -> str:
@@ -200,7 +227,8 @@ def train(dataset: str = "digits", # one of `PRESETS`
           overwrite: bool = False, # start a new run in `out`, deleting another run's checkpoints there
           baseline: int = 10, # conventionally trained networks to score beside the sampled ones (0: none)
           stop=None, # a callable asked after every step (e.g. from `stop_on_signals`); True: save, raise `TrainingInterrupted`
-          diversity: str | None = None, # a registered diversity term, with its default settings; None: the dataset's preset
+          diversity: str | None = None, # a registered diversity term, with its default settings; None: the recipe's
+          recipe: str | None = None, # one of `RECIPES`; None: 'paper' for a new run, the run's own on resume
          ) -> dict:
     "Train (or resume) a hypernetwork, save checkpoints and a figure in `out`, and return test-set metrics."
     if dataset not in PRESETS: raise ValueError(f"Unknown dataset {dataset!r}; choose one of {', '.join(PRESETS)}.")
@@ -209,6 +237,10 @@ def train(dataset: str = "digits", # one of `PRESETS`
     check_positive(steps=steps, n_eval=n_eval)  # every check that needs no data comes before the data are loaded
     if baseline < 0: raise ValueError(f"baseline={baseline}: it must be 0 (no baseline) or more.")
     check_seed(seed)
+    if recipe is not None and recipe not in RECIPES:
+        raise ValueError(f"Unknown recipe {recipe!r}; choose one of {', '.join(RECIPES)}.")
+    if recipe is not None and diversity is not None:
+        raise ValueError(f"--recipe {recipe} and --diversity {diversity} both choose the diversity term; pass one of them.")
     if diversity is not None and diversity not in DIVERSITY_TERMS:
         raise ValueError(f"Unknown diversity term {diversity!r}; choose one of {', '.join(sorted(DIVERSITY_TERMS))}.")
     if lam is not None:
@@ -225,12 +257,14 @@ def train(dataset: str = "digits", # one of `PRESETS`
             raise ValueError(f"The run in {out} is at step {state['step']} already; pass --steps above it to train on.")
         stored = {"lam": state["objective"]["lam"], "seed": state["train_config"]["seed"],
                   "diversity": state["objective"]["diversity"]["name"]}
-        _refuse_new_run_options(out, stored, lam=asked_lam, seed=seed or None, diversity=diversity)
+        _refuse_new_run_options(out, {**stored, "recipe": recipe_of(state)}, lam=asked_lam, seed=seed or None,
+                                diversity=diversity, recipe=recipe)
     else:
         _refuse_existing_run(out, overwrite)
         val_every = max(1, min(1000, steps // 4)) if val_every is None else val_every
-        config = TrainConfig(steps=steps, seed=seed, val_every=val_every, checkpoint_every=val_every, **preset.training)
-        term = preset.diversity if diversity in (None, preset.diversity.name) else DIVERSITY_TERMS[diversity]()
+        training, term = RECIPES[recipe or "paper"].build(preset, lam)
+        config = TrainConfig(steps=steps, seed=seed, val_every=val_every, checkpoint_every=val_every, **training)
+        if diversity not in (None, term.name): term = DIVERSITY_TERMS[diversity]()
         objective = Objective(lam=lam, diversity=term)
     data = load_dataset(dataset, root=root, download=download, device=device)
     per_net = state["train_config"]["images_per_net"] if resume else config.images_per_net
@@ -521,6 +555,7 @@ def hyperweights_train(
     baseline: int = 10,      # networks trained conventionally, on as many images each, to compare with (0: none)
     threads: int = None,     # CPU threads for torch (default one per core; 1 where other work keeps the cores busy)
     diversity: str = None,   # diversity term: kl_entropy (the papers'), none, output_entropy, kernel_repulsion, mutual_information
+    recipe: str = None,      # paper (the default: the papers' loss) or mi_noise (it adds disagreement on noise images)
 ):
     "Train a hypernetwork, then report the test accuracy of sampled networks and of their ensemble."
     with _user_errors("hyperweights_train"), stop_on_signals() as asked:
@@ -528,7 +563,7 @@ def hyperweights_train(
         try:
             result = train(dataset, root, steps, lam, seed, out, resume, device, None, n_eval, download=download,
                            overwrite=overwrite, baseline=baseline, progress=sys.stdout.isatty(), stop=asked,
-                           diversity=diversity)
+                           diversity=diversity, recipe=recipe)
         except TrainingInterrupted as e:
             print(f"hyperweights_train: {e}", file=sys.stderr); raise SystemExit(130) from None  # 128 + SIGINT, as shells do
     done, now = result["steps_trained"], result["steps"]

@@ -272,7 +272,8 @@ def compare_methods(spec: TargetSpec, # the target network
                    "members acc": members["acc"].mean().item(), "members std": members["acc"].std().item() if k > 1 else 0.0,
                    "members NLL": members["nll"].mean().item(),
                    **{name: ensembles[key].mean().item() for name, key in (("vote acc", "acc_majority"),
-                      ("mean-prob acc", "acc_mean_prob"), ("NLL", "nll"), ("Brier", "brier"), ("ECE", "ece"))}}
+                      ("mean-prob acc", "acc_mean_prob"), ("NLL", "nll"), ("Brier", "brier"), ("ECE", "ece"),
+                      ("disagreement", "disagreement"))}}
             for name, out in passes_out.items():
                 scores_out = uncertainty_scores(merge_groups(out, size // sizes[0]))
                 row[f"AUROC {name}"] = ood_metrics(uncertainty_scores(merged), scores_out)["auroc_predictive_entropy"].mean().item()
