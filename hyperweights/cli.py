@@ -206,8 +206,8 @@ def _refuse_new_run_options(out: Path, stored: dict, **asked):
 
 def _conventional_baseline(trainer: Trainer, data, n: int, progress: bool) -> dict:
     "Test metrics of n networks trained conventionally with the images a generated network saw (steps × images_per_net)."
-    nets = conventional(trainer.generator.spec, data, n, trainer.step, trainer.config.images_per_net, trainer.config.seed,
-                        progress=progress)
+    nets = conventional(trainer.generator.spec, data, n=n, steps=trainer.step, batch=trainer.config.images_per_net,
+                        seed=trainer.config.seed, progress=progress)
     x, y = data.test
     return {"networks": n, "seconds": nets.seconds, "images_per_network": trainer.step * trainer.config.images_per_net,
             **ensemble_metrics(predict(trainer.generator.spec, nets.weights, x), y)}
@@ -561,9 +561,9 @@ def hyperweights_train(
     with _user_errors("hyperweights_train"), stop_on_signals() as asked:
         use_threads(threads)
         try:
-            result = train(dataset, root, steps, lam, seed, out, resume, device, None, n_eval, download=download,
-                           overwrite=overwrite, baseline=baseline, progress=sys.stdout.isatty(), stop=asked,
-                           diversity=diversity, recipe=recipe)
+            result = train(dataset=dataset, root=root, steps=steps, lam=lam, seed=seed, out=out, resume=resume,
+                           device=device, n_eval=n_eval, download=download, overwrite=overwrite, baseline=baseline,
+                           progress=sys.stdout.isatty(), stop=asked, diversity=diversity, recipe=recipe)
         except TrainingInterrupted as e:
             print(f"hyperweights_train: {e}", file=sys.stderr); raise SystemExit(130) from None  # 128 + SIGINT, as shells do
     done, now = result["steps_trained"], result["steps"]
@@ -590,7 +590,7 @@ def hyperweights_sample(
     "Draw n networks from a checkpoint, save them, and print their test accuracies and the ensemble's."
     with _user_errors("hyperweights_sample"):
         use_threads(threads)
-        result = sample(checkpoint, n, out, seed, root, device, gauge, download)
+        result = sample(checkpoint, n=n, out=out, seed=seed, root=root, device=device, gauge=gauge, download=download)
     print(f"wrote {n} networks to {result['out']}")
     print("test accuracy of each network:", " ".join(f"{a:.4f}" for a in result["accuracies"]))
     print(_report(result))
@@ -613,7 +613,8 @@ def hyperweights_eval(
     "Sample networks from a checkpoint and print member, ensemble and out-of-distribution metrics; write figures."
     with _user_errors("hyperweights_eval"):
         use_threads(threads)
-        result = evaluate_checkpoint(checkpoint, n, ensemble, ood, out, seed, root, ood_root, device, download,
+        result = evaluate_checkpoint(checkpoint, n=n, ensemble=ensemble, ood=ood, out=out, seed=seed, root=root,
+                                     ood_root=ood_root, device=device, download=download,
                                      progress=sys.stdout.isatty())  # no progress bar text in a redirected output
     print(_eval_report(result))
 
@@ -636,8 +637,8 @@ def hyperweights_attack(
     "Attack one sampled network and a sampled ensemble; print accuracy (or success) against ε and write the figure."
     with _user_errors("hyperweights_attack"):
         use_threads(threads)
-        result = attack_checkpoint(checkpoint, threat, eps, n, images, steps, out, seed, root, device, download,
-                                   progress=sys.stdout.isatty())
+        result = attack_checkpoint(checkpoint, threat=threat, eps=eps, n=n, images=images, steps=steps, out=out,
+                                   seed=seed, root=root, device=device, download=download, progress=sys.stdout.isatty())
     print(_attack_report(result))
     print(f"figure: {result['figure']}")
 
@@ -658,7 +659,8 @@ def hyperweights_distill(
     "Distil sampled networks into one; print members, ensemble, weight averages, student and label-trained network; save the student."
     with _user_errors("hyperweights_distill"):
         use_threads(threads)
-        result = distill_checkpoint(checkpoint, out, members, steps, temperature, seed, root, device, download,
+        result = distill_checkpoint(checkpoint, out=out, members=members, steps=steps, temperature=temperature,
+                                    seed=seed, root=root, device=device, download=download,
                                     progress=sys.stdout.isatty())
     print(_distill_report(result))
     print(f"student saved to {result['out']}; it loads with torch.load(..., weights_only=True) into:\n{result['code']}")
