@@ -102,7 +102,7 @@ def markdown(rows: list[dict]) -> str:
     for r in rows:
         seconds = "—" if r["train s"] != r["train s"] else f"{r['train s']:.0f} s"  # NaN: trained elsewhere
         lines.append(f"| {r['method']} | {r['ensembles']} | {r['members acc']:.4f} ± {r['members std']:.4f} | {r['vote acc']:.4f} | "
-                     f"{r['mean-prob acc']:.4f} | {r['NLL']:.4f} | {r['Brier']:.4f} | {r['ECE']:.4f} | {r['disagreement']:.4f} | "
+                     f"{r['mean-prob acc']:.4f} | {r['NLL']:.4f} | {r['Brier']:.4f} | {r['ECE']:.4f} | {'—' if r['disagreement'] != r['disagreement'] else format(r['disagreement'], '.4f')} | "
                      f"{r[ood]:.4f} | {seconds} | {int(r['image passes']):,} |")
     return "\n".join(lines)
 

@@ -38,12 +38,13 @@ from .train import (Trainer, TrainConfig, Objective, SEED_RANGE, load_hypernet, 
                                 load_tagged, CheckpointError, NonFiniteLossError)
 
 # %% auto #0
-__all__ = ['CIFAR_PRESET', 'PRESETS', 'MI_NOISE_PROBES', 'MI_NOISE_SHARE', 'RECIPES', 'WEIGHT_COPIES', 'SAMPLES_FORMAT',
-           'EVAL_FIGURES', 'THREATS', 'USER_ERRORS', 'RunPreset', 'Recipe', 'recipe_of', 'resolve_device',
-           'check_positive', 'check_finite', 'check_seed', 'use_threads', 'available_memory', 'check_memory',
-           'writable_folder', 'TrainingInterrupted', 'stop_on_signals', 'train', 'sample', 'load_samples',
-           'evaluate_checkpoint', 'attack_checkpoint', 'distill_checkpoint', 'hyperweights_train',
-           'hyperweights_sample', 'hyperweights_eval', 'hyperweights_attack', 'hyperweights_distill']
+__all__ = ['CIFAR_PRESET', 'PRESETS', 'MI_NETWORKS', 'MI_NOISE_PROBES', 'MI_NOISE_DIVISOR', 'RECIPES', 'WEIGHT_COPIES',
+           'BASELINE_BATCH', 'SAMPLES_FORMAT', 'EVAL_FIGURES', 'THREATS', 'USER_ERRORS', 'RunPreset', 'Recipe',
+           'recipe_of', 'resolve_device', 'check_positive', 'check_finite', 'check_seed', 'use_threads',
+           'available_memory', 'check_memory', 'writable_folder', 'TrainingInterrupted', 'stop_on_signals', 'train',
+           'sample', 'load_samples', 'evaluate_checkpoint', 'attack_checkpoint', 'distill_checkpoint',
+           'hyperweights_train', 'hyperweights_sample', 'hyperweights_eval', 'hyperweights_attack',
+           'hyperweights_distill']
 
 # %% ../nbs/90_cli.ipynb #d54d9392
 @dataclass(frozen=True)
@@ -67,17 +68,18 @@ class Recipe:
     summary: str  # what it does, in one line
     build: Callable[[RunPreset, float], tuple[dict, DiversityTerm]]
 
-MI_NOISE_PROBES, MI_NOISE_SHARE = 8, 0.1  # bench/ensembles.py (bench/RESULTS.md) chose them on digits
+MI_NETWORKS, MI_NOISE_PROBES, MI_NOISE_DIVISOR = 8, 16, 3  # chosen on digits' validation split by bench/recipe_search.py
 
 def _with_noise_disagreement(preset: RunPreset, lam: float) -> tuple[dict, DiversityTerm]:
-    "The preset's Ĥ plus λ·share × the mutual information on noise probes, which take the place of own images."
-    per_net = preset.training.get("images_per_net", TrainConfig.images_per_net) - MI_NOISE_PROBES
-    term = WeightedSum((preset.diversity, MutualInformation(noise_probe=MI_NOISE_PROBES)), (1.0, MI_NOISE_SHARE * lam))
-    return {**preset.training, "images_per_net": per_net}, term
+    "8 networks a step on the preset's image passes, noise probes among their images, and Ĥ + λ/3 × MI on the noise."
+    paper = TrainConfig(**preset.training)
+    per_net = paper.n_nets * paper.images_per_net // MI_NETWORKS - MI_NOISE_PROBES
+    term = WeightedSum((preset.diversity, MutualInformation(noise_probe=MI_NOISE_PROBES)), (1.0, lam / MI_NOISE_DIVISOR))
+    return {**preset.training, "n_nets": MI_NETWORKS, "images_per_net": per_net}, term
 
 RECIPES = {"paper": Recipe("λ·CE − Ĥ of the gauge-fixed weights (arXiv:1801.01952)", lambda p, lam: (p.training, p.diversity)),
-           "mi_noise": Recipe(f"the papers' loss − λ·{MI_NOISE_SHARE:g} × the ensemble's mutual information on {MI_NOISE_PROBES} "
-                              f"noise images per network, in place of as many own images", _with_noise_disagreement)}
+           "mi_noise": Recipe(f"the papers' loss − λ/{MI_NOISE_DIVISOR} × the ensemble's mutual information on "
+                              f"{MI_NOISE_PROBES} noise images, {MI_NETWORKS} networks a step", _with_noise_disagreement)}
 
 def recipe_of(state: dict, # a checkpoint of `train`
              ) -> str:
@@ -204,9 +206,16 @@ def _refuse_new_run_options(out: Path, stored: dict, **asked):
             raise ValueError(f"--{name} {show(value)} asks a new run for what the run in {out} has as {show(stored[name])}; a "
                              f"resumed run keeps its settings: leave out --{name}, or start a new run in another --out.")
 
+BASELINE_BATCH = 32  # images per step of a conventionally trained network, at most
+
+def _baseline_batch(images_per_net: int) -> int:
+    "The batch of the conventional baseline: a generated network's images per step, at most `BASELINE_BATCH`."
+    return min(images_per_net, BASELINE_BATCH)
+
 def _conventional_baseline(trainer: Trainer, data, n: int, progress: bool) -> dict:
     "Test metrics of n networks trained conventionally with the images a generated network saw (steps × images_per_net)."
-    nets = conventional(trainer.generator.spec, data, n=n, steps=trainer.step, batch=trainer.config.images_per_net,
+    per_net, batch = trainer.config.images_per_net, _baseline_batch(trainer.config.images_per_net)
+    nets = conventional(trainer.generator.spec, data, n=n, steps=trainer.step * per_net // batch, batch=batch,
                         seed=trainer.config.seed, progress=progress)
     x, y = data.test
     return {"networks": n, "seconds": nets.seconds, "images_per_network": trainer.step * trainer.config.images_per_net,
@@ -268,6 +277,7 @@ def train(dataset: str = "digits", # one of `PRESETS`
         objective = Objective(lam=lam, diversity=term)
     data = load_dataset(dataset, root=root, download=download, device=device)
     per_net = state["train_config"]["images_per_net"] if resume else config.images_per_net
+    per_net = _baseline_batch(per_net)
     if baseline * per_net > len(data.train[1]):  # before anything of an earlier run is replaced
         raise ValueError(f"baseline={baseline} networks × {per_net} images need {baseline * per_net} distinct training "
                          f"images per step; {dataset} has {len(data.train[1])}. Lower --baseline.")
