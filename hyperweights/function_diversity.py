@@ -63,7 +63,7 @@ class OutputEntropy(DiversityTerm, name="output_entropy"):
         _check_probes(self, self.probe, self.noise_probe)
         if self.metric not in METRICS: raise ValueError(f"OutputEntropy.metric={self.metric!r} is not one of {METRICS}.")
         if self.d is not None and not (isinstance(self.d, int) and self.d >= 1):
-            raise ValueError(f"OutputEntropy.d={self.d!r} must be None or an integer of at least 1.")
+            raise ValueError(f"OutputEntropy needs d >= 1 (an integer) or None; got d={self.d!r}.")
 
     def __call__(self, weights, *, noise_dim=None, outputs=None):
         f = log_probabilities(_outputs(self, outputs))

@@ -28,7 +28,7 @@ def target_gauge(spec, # any `Target`
 
 # %% ../nbs/02_gauge.ipynb #ff649d9d
 GAUGE_MODES = ("paper", "code")
-CODE_EPS = 1e-8  # the authors' code's `zero_fixer`
+CODE_EPS = 1e-8  # the authors' code's `zero_fixer`; its effect: bench/investigations/gauge_eps.py
 
 def _filter_rms(filters: torch.Tensor, eps: float) -> torch.Tensor:
     "RMS `[N, F]` of each filter of `filters [N, F, n]`, plus `eps` inside the root; an all-zero filter gets 1 when eps = 0."
