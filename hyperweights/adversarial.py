@@ -133,7 +133,7 @@ def paper_protocol(hnet: HyperNetwork, # a trained hypernetwork
                    chunk: int = 256, # images per batched step
                    progress: bool = False, # show a progress bar over the images
                   ) -> dict[str, torch.Tensor]:
-    "arXiv:1801.01952 §4.2.3: ε `[E]`, which images counted `[n]`, and the first fooling ε index of the single network and of the ensemble `[n]` (E: never)."
+    "arXiv:1801.01952 §4.2.3: ε `[E]`, the images counted `[n]`, and the first fooling ε index of the network and the ensemble `[n]` (E: never)."
     spec, g = hnet.spec, torch.Generator().manual_seed(seed)
     eps = torch.tensor(eps_steps, dtype=x.dtype, device=x.device) / 255
     single = sample_weights(hnet, len(x), g).to(x.device)  # one network per image

@@ -68,7 +68,7 @@ class Recipe:
     summary: str  # what it does, in one line
     build: Callable[[RunPreset, float], tuple[dict, DiversityTerm]]
 
-MI_NETWORKS, MI_NOISE_PROBES, MI_NOISE_DIVISOR = 8, 16, 3  # chosen on digits' validation split by bench/recipe_search.py
+MI_NETWORKS, MI_NOISE_PROBES, MI_NOISE_DIVISOR = 8, 16, 3  # networks and divisor: digits' validation split, bench/recipe_search.py
 
 def _with_noise_disagreement(preset: RunPreset, lam: float) -> tuple[dict, DiversityTerm]:
     "8 networks a step on the preset's image passes, noise probes among their images, and Ĥ + λ/3 × MI on the noise."

@@ -133,7 +133,8 @@ def distillation_table(hnet: HyperNetwork, # a trained hypernetwork
         for gauged in (True, False):
             start = time.time()
             average = average_weights(hnet, k, gauged, seed)
-            rows[f"average of {k}, {'gauge-fixed' if gauged else 'raw'}"] = {**network_scores(spec, average[None], x, y), "seconds": time.time() - start}
+            scores = network_scores(spec, average[None], x, y)
+            rows[f"average of {k}, {'gauge-fixed' if gauged else 'raw'}"] = {**scores, "seconds": time.time() - start}
     start = time.time()
     student = distill(spec, teacher_probabilities(spec, thetas, data.train[0]), data, steps, temperature=temperature,
                       seed=seed, progress=progress)

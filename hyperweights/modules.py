@@ -120,7 +120,7 @@ class ModuleSpec:
                 flat: torch.Tensor, # N weight vectors `[N, P]`
                 x: torch.Tensor, # inputs `[B, *input_shape]` shared by all networks, or `[N, B, *input_shape]`
                 impl: str | None = None, # ignored: `vmap` runs the module as it is written
-                buffers: dict[str, torch.Tensor] | None = None, # per-network buffers `{name: [N, ...]}`, e.g. `batchnorm_statistics`; None: batch statistics
+                buffers: dict[str, torch.Tensor] | None = None, # per-network buffers `{name: [N, ...]}`; None: batch statistics
                ) -> torch.Tensor:
         "Logits `[N, B, classes]` of the N networks `flat [N, P]`, by `vmap` over `functional_call`."
         x = check_inputs(self, x, len(flat))
