@@ -248,7 +248,7 @@ def train(dataset: str = "digits", # one of `PRESETS`
     check_seed(seed)
     if recipe is not None and recipe not in RECIPES:
         raise ValueError(f"Unknown recipe {recipe!r}; choose one of {', '.join(RECIPES)}.")
-    if recipe is not None and diversity is not None:
+    if recipe not in (None, "paper") and diversity is not None:
         raise ValueError(f"--recipe {recipe} and --diversity {diversity} both choose the diversity term; pass one of them.")
     if diversity is not None and diversity not in DIVERSITY_TERMS:
         raise ValueError(f"Unknown diversity term {diversity!r}; choose one of {', '.join(sorted(DIVERSITY_TERMS))}.")
@@ -565,7 +565,7 @@ def hyperweights_train(
     baseline: int = 10,      # networks trained conventionally, on as many images each, to compare with (0: none)
     threads: int = None,     # CPU threads for torch (default one per core; 1 where other work keeps the cores busy)
     diversity: str = None,   # diversity term: kl_entropy (the papers'), none, output_entropy, kernel_repulsion, mutual_information
-    recipe: str = None,      # paper (the default: the papers' loss) or mi_noise (it adds disagreement on noise images)
+    recipe: str = None,      # paper (the default: the papers' loss) or mi_noise (+ λ/3 × disagreement on noise images, 8 networks a step)
 ):
     "Train a hypernetwork, then report the test accuracy of sampled networks and of their ensemble."
     with _user_errors("hyperweights_train"), stop_on_signals() as asked:
