@@ -24,7 +24,7 @@ from hyperweights.data import digits
 from hyperweights.targets import digits_net
 from hyperweights.entropy import KLEntropy
 from hyperweights.function_diversity import KernelRepulsion, MutualInformation, WeightedSum
-from hyperweights.train import TrainConfig, Objective
+from hyperweights.train import TrainConfig, Objective, image_passes
 from hyperweights.baselines import sampled_hypernetwork
 from hyperweights.ensembles import compare_methods, foreign_images
 
@@ -34,11 +34,10 @@ PASSES = 2_048_000  # the default digits run's target image passes
 
 def recipe(name, lam=3e3, term=None, n_nets=32, per_net=32, **training):
     "A named recipe at the equal-cost budget: its steps follow from the image passes of one step."
-    term = term or KLEntropy()
-    probes = term.probe + term.noise_probe if term.uses_outputs else 0
-    steps = PASSES // (n_nets * (per_net + probes))
-    config = TrainConfig(steps=steps, n_nets=n_nets, images_per_net=per_net, val_every=steps, val_nets=50, **training)
-    return name, (config, Objective(lam=lam, diversity=term))
+    objective = Objective(lam=lam, diversity=term or KLEntropy())
+    one_step = TrainConfig(steps=1, n_nets=n_nets, images_per_net=per_net, **training)
+    steps = PASSES // image_passes(one_step, objective)
+    return name, (replace(one_step, steps=steps, val_every=steps, val_nets=50), objective)
 
 kl_mi = lambda weight, noise: WeightedSum((KLEntropy(), MutualInformation(noise_probe=noise)), (1.0, weight))
 RECIPES = dict([

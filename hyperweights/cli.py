@@ -218,7 +218,7 @@ def _conventional_baseline(trainer: Trainer, data, n: int, progress: bool) -> di
     nets = conventional(trainer.generator.spec, data, n=n, steps=trainer.step * per_net // batch, batch=batch,
                         seed=trainer.config.seed, progress=progress)
     x, y = data.test
-    return {"networks": n, "seconds": nets.seconds, "images_per_network": trainer.step * trainer.config.images_per_net,
+    return {"networks": n, "seconds": nets.seconds, "images_per_network": trainer.step * per_net,
             **ensemble_metrics(predict(trainer.generator.spec, nets.weights, x), y)}
 
 def train(dataset: str = "digits", # one of `PRESETS`
@@ -276,8 +276,7 @@ def train(dataset: str = "digits", # one of `PRESETS`
         if diversity not in (None, term.name): term = DIVERSITY_TERMS[diversity]()
         objective = Objective(lam=lam, diversity=term)
     data = load_dataset(dataset, root=root, download=download, device=device)
-    per_net = state["train_config"]["images_per_net"] if resume else config.images_per_net
-    per_net = _baseline_batch(per_net)
+    per_net = _baseline_batch(state["train_config"]["images_per_net"] if resume else config.images_per_net)
     if baseline * per_net > len(data.train[1]):  # before anything of an earlier run is replaced
         raise ValueError(f"baseline={baseline} networks × {per_net} images need {baseline * per_net} distinct training "
                          f"images per step; {dataset} has {len(data.train[1])}. Lower --baseline.")

@@ -145,6 +145,7 @@ class WeightedSum(DiversityTerm, name="weighted_sum"):
     def noise_probe(self) -> int: return next((t.noise_probe for t in self.terms if t.uses_outputs), 0)
 
     def config(self) -> dict:
+        "Each term by name and settings, as `diversity_to_dict` stores it, and the weights."
         return {"terms": [diversity_to_dict(t) for t in self.terms], "weights": list(self.weights)}
 
     def __call__(self, weights, *, noise_dim=None, outputs=None):
