@@ -3,28 +3,33 @@ accuracy, NLL, Brier score, ECE, pairwise disagreement, out-of-distribution AURO
 image passes, and a figure of NLL and AUROC against ensemble size.
 
     python bench/ensembles.py --dataset digits --seed 0       # trains every row itself (minutes on 2 CPU cores)
+    python bench/ensembles.py --dataset mnist --root $HYPERWEIGHTS_DATA --seed 0     # 2,000 steps (1.5 h on 2 cores)
+    python bench/ensembles.py --dataset cifar10 --root $HYPERWEIGHTS_DATA/cifar10-jpeg --seed 0  # LeNet, 4,000 steps
     python bench/ensembles.py --dataset digits --summary_only # mean over the stored seeds, and the figure
     python bench/ensembles.py --dataset mnist --root $HYPERWEIGHTS_DATA \\
         --checkpoint bench/runs/mnist/step13000.pt --strong bench/runs/mnist_lam1e5/step13000.pt \\
         --no_entropy bench/runs/mnist_no_entropy/step13000.pt --n 4000
 
 Rows: one network and a deep ensemble of 10 (Adam, the authors' init), 10 snapshots of one constant-learning-rate
-SGD chain, the hypernetwork without the entropy term, the hypernetwork (ensembles of 10, 50 and 200), the
-hypernetwork with λ = 1e5, and on digits the hypernetwork of each other recipe of `hyperweights.cli.RECIPES`
-(`mi_noise`). Every baseline gets the hypernetwork's image passes (steps × 32 networks × 32 images):
-each deep-ensemble member a tenth of them, the SGD chain all of them; the one network is trained like one
-deep-ensemble member (another seed).
-On digits every row is trained here. On MNIST the hypernetworks come from checkpoints (train them with
-`hyperweights_train --dataset mnist --lam 1e5 --out ...`; the run without the entropy term is
-`Trainer(..., objective=Objective(diversity=NoDiversity()))`); a row whose checkpoint is not given is left out, and
-conventional baselines are trained here and cached in `bench/runs/<dataset>_baselines/`. Foreign images: the
-inverted digits on digits, Fashion-MNIST's test split on MNIST (`--ood_root` if it is not in its usual places).
+SGD chain, the hypernetwork of the dataset's preset (`hyperweights.cli.PRESETS`: the papers' configuration) with
+and without the entropy term, on digits the same with λ = 1e5, and the hypernetwork of each other recipe of
+`hyperweights.cli.RECIPES` (`mi_noise`). Every baseline gets the hypernetwork's image passes (steps × networks
+× images per network): each deep-ensemble member a tenth of them, the SGD chain all of them; the one network is
+trained like one deep-ensemble member (another seed).
+Every row is trained here, for `--steps` hypernetwork steps (default: the dataset's entry in `SETTINGS`), unless
+`--checkpoint` is given (MNIST at the papers' length): then the hypernetworks come from checkpoints (train them
+with `hyperweights_train --dataset mnist --lam 1e5 --out ...`; the run without the entropy term is
+`Trainer(..., objective=Objective(diversity=NoDiversity()))`) and a row whose checkpoint is not given is left out.
+Trained rows are cached in `bench/runs/<dataset>_baselines/` (weights and cost), so a rerun only evaluates.
+Foreign images: the inverted test images on digits and CIFAR-10, Fashion-MNIST's test split on MNIST
+(`--ood_root` if it is not in its usual places).
 The table is printed as markdown and written with the machine and date to
 `bench/results/ensembles_<dataset>_seed<seed>.json`, with the rows of every ensemble size the figure needs
-(digits: 1, 2, 10, 50, 200 networks; the deep ensemble 1, 2, 10); `--summary_only` draws the figure
+(`SETTINGS`' sizes; the deep ensemble 1, 2, 10); `--summary_only` draws the figure
 `bench/figures/ensembles_<dataset>.png` from the stored seeds.
 """
 import json, platform, sys, time
+from dataclasses import dataclass
 from types import SimpleNamespace
 from pathlib import Path
 
@@ -40,11 +45,23 @@ from hyperweights.baselines import Baseline, conventional, sgd_snapshots, sample
 from hyperweights.ensembles import compare_methods, foreign_images
 
 HERE = Path(__file__).parent
-FIGURE_SIZES = {"digits": [1, 2, 10, 50, 200]}  # ensemble sizes of the figure (each divides the next)
+
+@dataclass(frozen=True)
+class Setting:
+    "What one problem's comparison runs with when the command line says nothing else."
+    steps: int  # hypernetwork steps: the budget every row gets in image passes
+    n: int  # networks sampled from each hypernetwork (evaluating them is the slow part on MNIST)
+    foreign: str  # foreign images of the OOD column (a name of `foreign_images`)
+    sgd_lr: float  # the SGD chain's constant learning rate
+    sizes: tuple  # ensemble sizes of the figure (each divides the next)
+
+SETTINGS = {"digits": Setting(2000, 4000, "inverted", 0.1, (1, 2, 10, 50, 200)),
+            "mnist": Setting(2000, 50, "fashion_mnist", 0.1, (1, 2, 10, 50)),  # a shortened budget: 13,000 is the papers'
+            "cifar10": Setting(4000, 200, "inverted", 0.02, (1, 2, 10, 50, 200))}  # bench/cifar_lenet.py's budget and chain lr
 PAPER = "arXiv:1801.01952 §4.2.2 reports 0.9914 for 20 × 200 majority votes (λ = 1e3) and 0.9928 for MNF-G"
 
 def cached(path: Path, make) -> Baseline:
-    "A baseline trained once and kept in `path` (weights and cost), so that a rerun only evaluates."
+    "A row trained once and kept in `path` (weights and cost), so that a rerun only evaluates."
     if path.exists():
         d = torch.load(path, weights_only=True)
         return Baseline(d["name"], d["weights"], d["seconds"], d["image_passes"])
@@ -60,23 +77,27 @@ def from_checkpoint(path: str, n: int, name: str, seconds: float, seed: int, dev
     thetas = sample_weights(load_hypernet(state, device), n, torch.Generator().manual_seed(seed))
     return Baseline(name, thetas, seconds, state["step"] * c["n_nets"] * c["images_per_net"])
 
-def hypernet_rows(dataset, data, spec, args, device) -> dict[str, Baseline]:
-    "The hypernetworks 'main', 'no_entropy' and 'strong' (λ = 1e5): trained here on digits, read from checkpoints on MNIST."
-    if dataset == "digits":
-        base = TrainConfig(steps=args.steps, seed=args.seed, val_every=args.steps, val_nets=50)
-        make = lambda objective: sampled_hypernetwork(spec, data, base, objective, n=args.n)
-        rows = {"no_entropy": make(Objective(lam=3e3, diversity=NoDiversity())), "main": make(Objective(lam=3e3)),
-                "strong": make(Objective(lam=1e5))}
-        for name in (r for r in RECIPES if r != "paper"):  # the other recipes, at the same image passes
-            training, term = RECIPES[name].build(PRESETS[dataset], PRESETS[dataset].lam)
-            config = TrainConfig(steps=args.steps, seed=args.seed, val_every=args.steps, val_nets=50, **training)
-            rows[name] = sampled_hypernetwork(spec, data, config, Objective(lam=PRESETS[dataset].lam, diversity=term),
-                                              n=args.n, name=f"hypernetwork, recipe {name}")
-        return rows
+def trained_hypernetworks(dataset, data, spec, args) -> dict[str, Baseline]:
+    "The preset's hypernetwork ('main'), without the entropy term, with λ = 1e5 (digits) and each other recipe, trained here."
+    preset, folder = PRESETS[dataset], HERE / "runs" / f"{dataset}_baselines"
+    def make(key, objective, training=preset.training, name=None):
+        config = TrainConfig(steps=args.steps, seed=args.seed, val_every=args.steps, val_nets=50, **training)
+        return cached(folder / f"hyper_{key}_seed{args.seed}_steps{args.steps}_n{args.n}.pt",
+                      lambda: sampled_hypernetwork(spec, data, config, objective, n=args.n, name=name))
+    rows = {"no_entropy": make("no_entropy", Objective(lam=preset.lam, diversity=NoDiversity())),
+            "main": make("main", Objective(lam=preset.lam, diversity=preset.diversity))}
+    if dataset == "digits": rows["strong"] = make("strong", Objective(lam=1e5, diversity=preset.diversity))
+    for name in (r for r in RECIPES if r != "paper"):  # the other recipes, at the same image passes
+        training, term = RECIPES[name].build(preset, preset.lam)
+        rows[name] = make(name, Objective(lam=preset.lam, diversity=term), training, f"hypernetwork, recipe {name}")
+    return rows
+
+def hypernetworks_from_checkpoints(args, device) -> dict[str, Baseline]:
+    "The hypernetworks 'main', 'no_entropy' and 'strong' read from the checkpoints given; a missing one is left out."
     given = {"no_entropy": args.no_entropy, "main": args.checkpoint, "strong": args.strong}
     rows = {}
     for key, path in given.items():
-        if path is None: continue  # a row without a checkpoint is left out
+        if path is None: continue
         lam = load_checkpoint(path)["objective"]["lam"]
         name = "hypernetwork without entropy" if key == "no_entropy" else f"hypernetwork λ={lam:g}"
         rows[key] = from_checkpoint(path, args.n, name, args.hyper_seconds, args.seed, device)
@@ -148,43 +169,45 @@ def summary(dataset: str):
                HERE / "figures" / f"ensembles_{dataset}.png")
 
 @call_parse
-def main(dataset: str = "digits", # digits or mnist
-         root: str = None, # data folder of mnist
+def main(dataset: str = "digits", # digits, mnist or cifar10
+         root: str = None, # data folder of mnist or cifar10
          ood_root: str = None, # folder of Fashion-MNIST (default: its usual places)
-         checkpoint: str = None, # mnist: the λ = 1e3 hypernetwork
-         strong: str = None, # mnist: the λ = 1e5 hypernetwork
-         no_entropy: str = None, # mnist: the hypernetwork trained without the entropy term
-         hyper_seconds: float = float("nan"), # mnist: training wall-clock of the checkpoints (NaN: not shown)
-         steps: int = 2000, # digits: hypernetwork steps (the default run)
-         n: int = 4000, # networks sampled from each hypernetwork
-         sgd_lr: float = 0.1, # learning rate of the SGD chain
+         checkpoint: str = None, # mnist at the papers' length: the λ = 1e3 hypernetwork (else every row is trained here)
+         strong: str = None, # with --checkpoint: the λ = 1e5 hypernetwork
+         no_entropy: str = None, # with --checkpoint: the hypernetwork trained without the entropy term
+         hyper_seconds: float = float("nan"), # with --checkpoint: training wall-clock of the checkpoints (NaN: not shown)
+         steps: int = None, # hypernetwork steps of the rows trained here (default: the dataset's in SETTINGS)
+         n: int = None, # networks sampled from each hypernetwork (default: the dataset's in SETTINGS)
+         sgd_lr: float = None, # learning rate of the SGD chain (default: the dataset's in SETTINGS)
          seed: int = 0, # seed of the trained rows and of the noise
          device: str = "cpu", # 'cpu' or 'cuda'
          summary_only: bool = False, # only print the mean table over the stored seeds of --dataset
         ):
+    if dataset not in SETTINGS: raise SystemExit(f"bench/ensembles.py: --dataset must be one of {', '.join(SETTINGS)}")
     if summary_only: return summary(dataset)
+    setting = SETTINGS[dataset]
+    steps, n, sgd_lr = steps or setting.steps, n or setting.n, sgd_lr or setting.sgd_lr
     args = SimpleNamespace(**locals())
-    if dataset not in ("digits", "mnist"): raise SystemExit("bench/ensembles.py: --dataset must be digits or mnist")
-    if dataset == "mnist" and checkpoint is None: raise SystemExit("bench/ensembles.py: mnist needs --checkpoint")
     data = load_dataset(dataset, root=root, device=device)
     spec = PRESETS[dataset].target()
-    ood = "inverted" if dataset == "digits" else "fashion_mnist"
-    foreign = {ood: foreign_images(ood, data.test[0], ood_root)}  # a missing Fashion-MNIST stops here, before the work
-    hypers = hypernet_rows(dataset, data, spec, args, device)
+    foreign = {setting.foreign: foreign_images(setting.foreign, data.test[0], ood_root)}  # a missing one stops here
+    hypers = (hypernetworks_from_checkpoints(args, device) if checkpoint else
+              trained_hypernetworks(dataset, data, spec, args))
     baselines = baseline_rows(dataset, data, spec, hypers["main"].image_passes, args)
-    figure_sizes = FIGURE_SIZES.get(dataset, [])
     def scored(method, shown: list[int]) -> list[dict]:
         "The method's rows at the shown sizes and at the figure's sizes it can fill, each marked shown or not."
         k = len(method.weights)
-        sizes = sorted(set(shown) | {m for m in figure_sizes if m <= k and k % m == 0})
+        shown = [m for m in shown if m <= k] or [k]
+        sizes = sorted(set(shown) | {m for m in setting.sizes if m <= k and k % m == 0})
         return [{**r, "shown": size_of(r) in shown} for r in compare_methods(spec, data, [method], ensemble=sizes, foreign=foreign)]
     rows = [r for b in baselines for r in scored(b, [len(b.weights)])]
     shown = {"no_entropy": [10], "main": [10, 50, 200], "strong": [200]}
     for key, method in hypers.items(): rows += scored(method, shown.get(key, [10, 50, 200]))
     table = markdown([r for r in rows if r["shown"]])
     print(table)
-    print(PAPER)
-    record = {"dataset": dataset, "seed": seed, "n": n, "rows": rows, "table": table, "command": " ".join(sys.argv),
+    if dataset == "mnist": print(PAPER)
+    record = {"dataset": dataset, "seed": seed, "n": n, "steps": steps, "rows": rows, "table": table,
+              "command": " ".join(sys.argv),
               "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads, torch {torch.__version__}"
                          + (f", {torch.cuda.get_device_name()}" if device.startswith("cuda") else ""),
               "date": time.strftime("%Y-%m-%d")}

@@ -1,17 +1,19 @@
-"""Every training recipe tried on digits at the equal-cost budget of `bench/ensembles.py` (2,048,000 target image
-passes: the default run's 2,000 steps × 32 networks × 32 images), one seed at a time, one line per recipe and
-ensemble size. The levers: networks per step against images per network at the same passes, the learning rate
+"""Every training recipe tried on digits and on CIFAR-10 (LeNet) at the equal-cost budget of `bench/ensembles.py`
+(2,048,000 target image passes: the default digits run's 2,000 steps × 32 networks × 32 images, and the CIFAR run's
+4,000 steps × 16 × 32), one seed at a time, one line per recipe and ensemble size. The levers: networks per step against images per network at the same passes, the learning rate
 and its decay, and the diversity term (the papers' Ĥ, the mutual information on noise probes, the kernel
 repulsion, and Ĥ plus the mutual information as a `WeightedSum`); the probe images of a term on outputs are
 counted in the passes and taken from the network's own images.
 
     python bench/recipe_search.py --seed 0 --recipes default kl_mi300_b24   # about a minute a recipe on 2 CPU cores
     python bench/recipe_search.py --table_only                                   # the stored results as a markdown table
+    python bench/recipe_search.py --dataset cifar10 --root $HYPERWEIGHTS_DATA/cifar10-jpeg --n 100 --recipes mi_noise_x3
 
-For each run: the members' mean test accuracy and, for disjoint ensembles of 10, 50 and 200 of 200 sampled
-networks, the vote and mean-probability accuracy, NLL, ECE and the AUROC for inverted test digits (by predictive
-entropy), with the validation split's accuracy and NLL of ensembles of 50 (for choosing among recipes). Results
-are appended to `bench/results/recipe_search_digits.jsonl`.
+For each run: the members' mean test accuracy and, for disjoint ensembles of 10, 50 and 200 of `--n` sampled
+networks (200), the vote and mean-probability accuracy, NLL, ECE and the AUROC for inverted test images (by
+predictive entropy), with the validation split's accuracy and NLL of ensembles of 50 and the vote gain of
+ensembles of 10 over their members (for choosing among recipes). Results are appended to
+`bench/results/recipe_search_<dataset>.jsonl`.
 """
 import json, platform, time
 from dataclasses import replace
@@ -20,8 +22,8 @@ from pathlib import Path
 import torch
 from fastcore.script import call_parse, Param, store_true
 
-from hyperweights.data import digits
-from hyperweights.targets import digits_net
+from hyperweights.data import load_dataset
+from hyperweights.cli import PRESETS
 from hyperweights.entropy import KLEntropy
 from hyperweights.function_diversity import KernelRepulsion, MutualInformation, WeightedSum
 from hyperweights.train import TrainConfig, Objective, image_passes
@@ -29,8 +31,8 @@ from hyperweights.baselines import sampled_hypernetwork
 from hyperweights.ensembles import compare_methods, foreign_images
 
 HERE = Path(__file__).parent
-RESULTS = HERE / "results" / "recipe_search_digits.jsonl"
-PASSES = 2_048_000  # the default digits run's target image passes
+PASSES = 2_048_000  # the default digits run's target image passes, and the CIFAR run's
+results_file = lambda dataset: HERE / "results" / f"recipe_search_{dataset}.jsonl"
 
 def recipe(name, lam=3e3, term=None, n_nets=32, per_net=32, **training):
     "A named recipe at the equal-cost budget: its steps follow from the image passes of one step."
@@ -39,8 +41,10 @@ def recipe(name, lam=3e3, term=None, n_nets=32, per_net=32, **training):
     steps = PASSES // image_passes(one_step, objective)
     return name, (replace(one_step, steps=steps, val_every=steps, val_nets=50), objective)
 
-kl_mi = lambda weight, noise: WeightedSum((KLEntropy(), MutualInformation(noise_probe=noise)), (1.0, weight))
-RECIPES = dict([
+def kl_mi(weight, noise=0, probe=0, kl=KLEntropy()):
+    "Ĥ plus `weight` × the mutual information on `noise` noise images and `probe` of the step's own images."
+    return WeightedSum((kl, MutualInformation(probe=probe, noise_probe=noise)), (1.0, weight))
+DIGITS = dict([
     recipe("default"),                                  # the default digits run: λ = 3e3, 32 networks × 32 images
     recipe("n8_b128", n_nets=8, per_net=128),           # fewer networks per step, more images each
     recipe("n16_b64", n_nets=16, per_net=64),
@@ -57,51 +61,72 @@ RECIPES = dict([
     recipe("n8_kl_mi300_lr1e-3", n_nets=8, per_net=112, lr=1e-3, lr_decay=0.99885, term=kl_mi(300.0, 16)),
 ])
 
-def run(name: str, seed: int, data, spec, foreign) -> dict:
-    config, objective = RECIPES[name]
+CIFAR_KL = KLEntropy(coords=5000)  # the CIFAR preset's Ĥ
+cifar = lambda name, lr=1e-5, **kw: recipe(name, **{"lam": 1e3, "term": CIFAR_KL, "n_nets": 16, "lr": lr, **kw})
+CIFAR = dict([
+    cifar("default"),                                          # the CIFAR preset: λ = 1e3, 16 networks × 32 images, Adam 1e-5
+    cifar("lr3e-5", lr=3e-5),
+    cifar("mi_noise", n_nets=8, per_net=48, term=kl_mi(1e3 / 3, 16, kl=CIFAR_KL)),   # the mi_noise recipe
+    cifar("mi_noise_x3", n_nets=8, per_net=48, term=kl_mi(1e3, 16, kl=CIFAR_KL)),    # three times its weight
+    cifar("mi_noise_lr3e-5", n_nets=8, per_net=48, term=kl_mi(1e3 / 3, 16, kl=CIFAR_KL), lr=3e-5),
+    cifar("kl_mi_probe16", per_net=16, term=kl_mi(1e3 / 3, probe=16, kl=CIFAR_KL)),  # disagreement on training images
+])
+RECIPES = {"digits": DIGITS, "cifar10": CIFAR}
+
+def run(name: str, seed: int, data, spec, foreign, recipes: dict, n: int) -> dict:
+    config, objective = recipes[name]
     config = replace(config, seed=seed)
-    method = sampled_hypernetwork(spec, data, config, objective, n=200, name=name)
-    rows = compare_methods(spec, data, [method], ensemble=[10, 50, 200], foreign=foreign)
-    val = compare_methods(spec, replace(data, test=data.val), [method], ensemble=[50])[0]
+    method = sampled_hypernetwork(spec, data, config, objective, n=n, name=name)
+    rows = compare_methods(spec, data, [method], ensemble=[m for m in (10, 50, 200) if m <= n], foreign=foreign)
+    val = compare_methods(spec, replace(data, test=data.val), [method], ensemble=[10, 50])
     for r in rows:
         print(f"{name:>20} seed {seed} {r['ensembles']:>9}: members {r['members acc']:.4f} vote {r['vote acc']:.4f} "
               f"mean-prob {r['mean-prob acc']:.4f} NLL {r['NLL']:.4f} ECE {r['ECE']:.4f} AUROC {r['AUROC inverted']:.4f} "
               f"({method.seconds:.0f} s)", flush=True)
-    return {"name": name, "seed": seed, "rows": rows, "val": [val], "seconds": method.seconds, "steps": config.steps,
-            "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads, torch {torch.__version__}",
+    return {"name": name, "seed": seed, "rows": rows, "val": val[1:], "val10": val[0], "seconds": method.seconds,
+            "steps": config.steps, "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads, torch {torch.__version__}",
             "date": time.strftime("%Y-%m-%d")}
 
-def table() -> str:
-    "Every stored run: one line per recipe and seed, ensembles of 50; then the mean over seeds."
-    runs = [json.loads(line) for line in RESULTS.read_text().splitlines()]
+def table(dataset: str) -> str:
+    "Every stored run: one line per recipe and seed, ensembles of 50 (and on CIFAR the vote gain of ensembles of 10)."
+    runs = [json.loads(line) for line in results_file(dataset).read_text().splitlines()]
+    recipes, gain = RECIPES[dataset], dataset != "digits"
     def per_step(name):
-        config, objective = RECIPES[name]
+        config, objective = recipes[name]
         term = objective.diversity
-        noise = f" + {term.noise_probe} noise" if term.uses_outputs and term.noise_probe else ""
-        return f"{config.n_nets} × ({config.images_per_net}{noise})"
-    lines = ["| recipe | seed | networks × images a step | members acc | vote acc (50) | mean-prob acc (50) | NLL (50) | ECE (50) | AUROC inverted (50) | val NLL (50) | val acc (50) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for name in RECIPES:
-        mine = sorted((r for r in runs if r["name"] == name), key=lambda r: r["seed"])
-        for r in mine:
+        probes = term.uses_outputs and (term.probe, term.noise_probe)
+        extra = (f" + {probes[0]} shared" if probes and probes[0] else "") + (f" + {probes[1]} noise" if probes and probes[1] else "")
+        return f"{config.n_nets} × ({config.images_per_net}{extra})"
+    ood = "AUROC inverted (50)"
+    head = "| recipe | seed | networks × images a step | members acc | vote acc (50) | mean-prob acc (50) | NLL (50) | ECE (50) | " \
+           f"{ood} | val NLL (50) | val acc (50) |" + (" val vote gain (10) |" if gain else "")
+    lines = [head, "|---" * head.count(" | ") + "|---|"]
+    for name in recipes:
+        for r in sorted((r for r in runs if r["name"] == name), key=lambda r: r["seed"]):
             e = next(row for row in r["rows"] if row["ensembles"].endswith("× 50"))
-            lines.append(f"| {name} | {r['seed']} | {per_step(name)} | {e['members acc']:.4f} | {e['vote acc']:.4f} | "
-                         f"{e['mean-prob acc']:.4f} | {e['NLL']:.4f} | {e['ECE']:.4f} | {e['AUROC inverted']:.4f} | "
-                         f"{r['val'][0]['NLL']:.4f} | {r['val'][0]['mean-prob acc']:.4f} |")
+            line = (f"| {name} | {r['seed']} | {per_step(name)} | {e['members acc']:.4f} | {e['vote acc']:.4f} | "
+                    f"{e['mean-prob acc']:.4f} | {e['NLL']:.4f} | {e['ECE']:.4f} | {e['AUROC inverted']:.4f} | "
+                    f"{r['val'][0]['NLL']:.4f} | {r['val'][0]['mean-prob acc']:.4f} |")
+            if gain: line += f" {100 * (r['val10']['vote acc'] - r['val10']['members acc']):+.2f} |"
+            lines.append(line)
     return "\n".join(lines)
 
 @call_parse
-def main(seed: int = 0, # seed of the run
-         recipes: Param("recipes to run (default: all of RECIPES)", str, nargs="+") = None,
+def main(dataset: str = "digits", # digits or cifar10
+         root: str = None, # data folder of cifar10
+         seed: int = 0, # seed of the run
+         n: int = 200, # networks sampled from each trained generator
+         recipes: Param("recipes to run (default: all of the dataset's)", str, nargs="+") = None,
          table_only: Param("print the stored results as a markdown table", store_true) = False,
         ):
-    if table_only: return print(table())
-    names = list(recipes or RECIPES)
-    unknown = [n for n in names if n not in RECIPES]
-    if unknown: raise SystemExit(f"Unknown recipes {unknown}; choose from {', '.join(RECIPES)}.")
-    data, spec = digits(), digits_net()
+    if dataset not in RECIPES: raise SystemExit(f"bench/recipe_search.py: --dataset must be one of {', '.join(RECIPES)}")
+    if table_only: return print(table(dataset))
+    names = list(recipes or RECIPES[dataset])
+    unknown = [n for n in names if n not in RECIPES[dataset]]
+    if unknown: raise SystemExit(f"Unknown recipes {unknown}; choose from {', '.join(RECIPES[dataset])}.")
+    data, spec = load_dataset(dataset, root=root), PRESETS[dataset].target()
     foreign = {"inverted": foreign_images("inverted", data.test[0])}
     for name in names:
-        record = run(name, seed, data, spec, foreign)
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        with RESULTS.open("a") as f: f.write(json.dumps(record) + "\n")  # after every run: an interrupted search keeps what it did
+        record = run(name, seed, data, spec, foreign, RECIPES[dataset], n)
+        results_file(dataset).parent.mkdir(parents=True, exist_ok=True)
+        with results_file(dataset).open("a") as f: f.write(json.dumps(record) + "\n")  # after every run: an interrupted search keeps what it did

@@ -5,7 +5,8 @@ resumes from `<out>/last.pt` when it exists, so the run can be spread over sever
 Phase `eval` samples networks from a checkpoint, evaluates each once on the 10,000 test images, forms the
 majority-vote ensembles from those predictions, and writes `bench/results/mnist_repro.json`. It saves the test
 labels in chunks under `<out>/eval_<checkpoint>_n<networks>/` and prints its progress after each; run the same command
-again after an interruption and it resumes from the saved chunks.
+again after an interruption and it resumes from the saved chunks (`bench/investigations/check_eval_resume.py`
+checks that the resumed labels equal an uninterrupted run's).
 
     python bench/reproduce_mnist.py train --root $HYPERWEIGHTS_DATA --out bench/runs/mnist
     python bench/reproduce_mnist.py eval  --root $HYPERWEIGHTS_DATA --out bench/runs/mnist --n_networks 4000

@@ -34,6 +34,7 @@ from .ensembles import (member_metrics, group_metrics, uncertainty_scores, ood_m
 from .adversarial import (SampledEnsemble, FreshEnsemble, paper_protocol, success_curve, robust_accuracy,
                                       plot_paper_curves, plot_robustness)
 from .distill import distillation_table, save_network, network_code
+from .distributed import launched_by_torchrun, check_launch, start_process_group, DistributedTrainer, PeerLostError
 from .train import (Trainer, TrainConfig, Objective, SEED_RANGE, load_hypernet, load_checkpoint, load_run, plot_history, atomic_save,
                                 load_tagged, CheckpointError, NonFiniteLossError)
 
@@ -231,7 +232,7 @@ def train(dataset: str = "digits", # one of `PRESETS`
           device: str = "auto", # 'cpu', 'cuda', 'cuda:N' or 'auto'
           val_every: int | None = None, # validation interval of a new run; None: steps/4, at most 1,000
           n_eval: int = 200, # networks sampled for the final test-set report
-          progress: bool = True, # show a progress bar
+          progress: bool = False, # show a progress bar
           download: bool = False, # let torchvision download a missing dataset
           overwrite: bool = False, # start a new run in `out`, deleting another run's checkpoints there
           baseline: int = 10, # conventionally trained networks to score beside the sampled ones (0: none)
@@ -275,30 +276,39 @@ def train(dataset: str = "digits", # one of `PRESETS`
         config = TrainConfig(steps=steps, seed=seed, val_every=val_every, checkpoint_every=val_every, **training)
         if diversity not in (None, term.name): term = DIVERSITY_TERMS[diversity]()
         objective = Objective(lam=lam, diversity=term)
-    data = load_dataset(dataset, root=root, download=download, device=device)
-    per_net = _baseline_batch(state["train_config"]["images_per_net"] if resume else config.images_per_net)
-    if baseline * per_net > len(data.train[1]):  # before anything of an earlier run is replaced
-        raise ValueError(f"baseline={baseline} networks × {per_net} images need {baseline * per_net} distinct training "
-                         f"images per step; {dataset} has {len(data.train[1])}. Lower --baseline.")
-    if resume: trainer = Trainer.from_checkpoint(state, data=data, steps=steps)
-    else:
-        torch.manual_seed(seed)
-        trainer = Trainer(HyperNetwork(preset.target()), data, config, objective)
-        for old in _run_checkpoints(out): old.unlink()  # --overwrite: no checkpoint of the old run may stay beside the new
-    started, first = time.time(), trainer.step
-    trainer.fit(out, progress=progress, stop=stop)
-    if stop is not None and stop():
-        raise TrainingInterrupted(f"stopped at step {trainer.step} after training {trainer.step - first} steps; "
-                                  f"checkpoint {out / 'last.pt'}. Continue with: hyperweights_train --dataset {dataset} "
-                                  f"--out {out} --resume --steps {trainer.config.steps}")
-    fig = plot_history(trainer.history, f"{dataset}, λ={trainer.objective.lam:g}, seed {trainer.config.seed}")
-    fig.savefig(out / "training_curve.png", dpi=110)
-    thetas = sample_weights(trainer.generator, n_eval, torch.Generator().manual_seed(seed))
-    metrics = ensemble_metrics(predict(trainer.generator.spec, thetas, data.test[0]), data.test[1])
-    result = {"steps": trainer.step, "steps_trained": trainer.step - first, "seconds": time.time() - started,
-              "checkpoint": str(out / "last.pt"), **metrics}
-    if baseline: result["baseline"] = _conventional_baseline(trainer, data, baseline, progress)
-    return result
+    n_nets = state["train_config"]["n_nets"] if resume else config.n_nets
+    rank, world = check_launch(n_nets) if launched_by_torchrun() else (0, 1)  # torchrun: bad variables stop here
+    if world > 1: device = str(start_process_group(device))  # torchrun: this process's share of every step
+    try:
+        data = load_dataset(dataset, root=root, download=download, device=device)
+        per_net = _baseline_batch(state["train_config"]["images_per_net"] if resume else config.images_per_net)
+        if baseline * per_net > len(data.train[1]):  # before anything of an earlier run is replaced
+            raise ValueError(f"baseline={baseline} networks × {per_net} images need {baseline * per_net} distinct training "
+                             f"images per step; {dataset} has {len(data.train[1])}. Lower --baseline.")
+        trainer_class = DistributedTrainer if world > 1 else Trainer
+        if resume: trainer = trainer_class.from_checkpoint(state, data=data, steps=steps)
+        else:
+            torch.manual_seed(seed)
+            trainer = trainer_class(HyperNetwork(preset.target()), data, config, objective)
+            if rank == 0:  # --overwrite: no checkpoint of the old run may stay beside the new
+                for old in _run_checkpoints(out): old.unlink()
+        started, first = time.time(), trainer.step
+        trainer.fit(out, progress=progress, stop=stop)
+        if trainer.step < trainer.config.steps:  # a stop asked in any process
+            raise TrainingInterrupted(f"stopped at step {trainer.step} after training {trainer.step - first} steps; "
+                                      f"checkpoint {out / 'last.pt'}. Continue with: hyperweights_train --dataset {dataset} "
+                                      f"--out {out} --resume --steps {trainer.config.steps}")
+        if rank != 0: return {"steps": trainer.step, "rank": rank}  # process 0 reports for all
+        fig = plot_history(trainer.history, f"{dataset}, λ={trainer.objective.lam:g}, seed {trainer.config.seed}")
+        fig.savefig(out / "training_curve.png", dpi=110)
+        thetas = sample_weights(trainer.generator, n_eval, torch.Generator().manual_seed(seed))
+        metrics = ensemble_metrics(predict(trainer.generator.spec, thetas, data.test[0]), data.test[1])
+        result = {"steps": trainer.step, "steps_trained": trainer.step - first, "seconds": time.time() - started,
+                  "checkpoint": str(out / "last.pt"), **metrics}
+        if baseline: result["baseline"] = _conventional_baseline(trainer, data, baseline, progress)
+        return result
+    finally:
+        if world > 1: torch.distributed.destroy_process_group()
 
 # %% ../nbs/90_cli.ipynb #7660646d
 SAMPLES_FORMAT = "hyperweights-samples"
@@ -536,7 +546,7 @@ def _report(metrics: dict) -> str:
             f"max {metrics['acc_max']:.4f})\nensembles: majority vote {metrics['acc_majority']:.4f}, "
             f"mean probability {metrics['acc_mean_prob']:.4f}, most confident {metrics['acc_most_confident']:.4f}")
 
-USER_ERRORS = (ValueError, OSError, CheckpointError, NonFiniteLossError)  # OSError: files, folders, permissions
+USER_ERRORS = (ValueError, OSError, CheckpointError, NonFiniteLossError, PeerLostError)  # OSError: files, folders, permissions
 
 @contextmanager
 def _user_errors(command: str):
@@ -567,14 +577,16 @@ def hyperweights_train(
     recipe: str = None,      # paper (the default: the papers' loss) or mi_noise (+ λ/3 × disagreement on noise images, 8 networks a step)
 ):
     "Train a hypernetwork, then report the test accuracy of sampled networks and of their ensemble."
-    with _user_errors("hyperweights_train"), stop_on_signals() as asked:
+    with stop_on_signals() as asked, _user_errors("hyperweights_train"):  # the error line printed while a signal only asks
         use_threads(threads)
         try:
             result = train(dataset=dataset, root=root, steps=steps, lam=lam, seed=seed, out=out, resume=resume,
                            device=device, n_eval=n_eval, download=download, overwrite=overwrite, baseline=baseline,
                            progress=sys.stdout.isatty(), stop=asked, diversity=diversity, recipe=recipe)
         except TrainingInterrupted as e:
-            print(f"hyperweights_train: {e}", file=sys.stderr); raise SystemExit(130) from None  # 128 + SIGINT, as shells do
+            if os.environ.get("RANK", "0") == "0": print(f"hyperweights_train: {e}", file=sys.stderr)  # torchrun: one says it
+            raise SystemExit(130) from None  # 128 + SIGINT, as shells do
+    if result.get("rank", 0): return  # under torchrun, process 0 reports for all
     done, now = result["steps_trained"], result["steps"]
     print(f"trained {done} steps" + (f" (to step {now})" if done != now else "") +
           f" in {result['seconds']:.0f} s; checkpoint {result['checkpoint']}")

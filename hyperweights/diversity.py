@@ -272,10 +272,13 @@ def plot_lambda_sweep(rows: list[dict[str, float]], # what `lambda_sweep` return
     h = [r["entropy"] for r in rows]
     ax.plot(h, [100 * r["acc_mean"] for r in rows], "o-", label="members (mean)")
     ax.plot(h, [100 * r["acc_majority"] for r in rows], "s--", label="majority vote")
-    for r in rows:  # above the higher of the two markers, centred
-        top = 100 * max(r["acc_mean"], r["acc_majority"])
-        ax.annotate(f"λ = {r['lam']:.0e}".replace("e+0", "e"), (r["entropy"], top), fontsize=8, ha="center",
-                    textcoords="offset points", xytext=(0, 8))
+    mean = [r["acc_mean"] for r in rows]
+    for i, r in enumerate(rows):  # above a point that is no lower than its neighbours, below one that is: off the lines
+        neighbours = mean[max(i - 1, 0):i] + mean[i + 1:i + 2]
+        above = r["acc_mean"] >= sum(neighbours) / len(neighbours) if neighbours else True
+        y = 100 * (max if above else min)(r["acc_mean"], r["acc_majority"])
+        ax.annotate(f"λ = {r['lam']:.0e}".replace("e+0", "e"), (r["entropy"], y), fontsize=8, ha="center",
+                    va="bottom" if above else "top", textcoords="offset points", xytext=(0, 8 if above else -8))
     ax.set(xlabel="entropy estimate Ĥ of 200 samples (nats)", ylabel="test accuracy (%)", title="accuracy against diversity")
     ax.margins(x=0.08, y=0.12)
     ax.legend(fontsize=8, loc="center left")

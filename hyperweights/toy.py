@@ -85,7 +85,7 @@ def train_toy(steps: int = 20_000, # optimisation steps
               batch: int = 5, # noise values per step
               lr: float = 1e-3, # Adam's initial learning rate
               lr_decay: float = 0.99996, # learning-rate factor per step
-              progress: bool = True, # show a progress bar
+              progress: bool = False, # show a progress bar
              ) -> tuple[nn.Module, list[dict[str, float]]]:
     "Train the toy generator; returns it and the loss terms every 100 steps."
     if steps < 1 or batch < 2:

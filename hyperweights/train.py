@@ -223,7 +223,7 @@ def training_loss(generator: Generator, # the generator being trained
                   lam: float, # λ, the weight of the cross-entropy
                   config: TrainConfig, # gauge and chunking settings
                   objective: Objective | None = None, # λ·CE − D; None: `Objective()`, the papers'
-                  gather=None, # weights `[N, P]` → the weights of every process; None: this process's alone
+                  gather=None, # a tensor of this process's networks `[n, ...]` → that of every process; None: the identity
                  ) -> dict[str, torch.Tensor]:
     "The terms of λ·CE − D for noise `z [N, noise_dim]`, per-network images `x [N, B, ...]` and labels `y [N, B]`."
     objective = objective or Objective()
@@ -237,8 +237,9 @@ def training_loss(generator: Generator, # the generator being trained
         chunk = config.target_chunk if config.target_chunk is not None else TARGET_CHUNK.get(theta.device.type, 0)
         (ce, acc), logits = chunked_cross_entropy(spec, theta, x, y, chunk or len(theta), config.conv_impl), None
         if shared: logits = forward(spec, theta, probe_batch(x, term.probe, term.noise_probe), config.conv_impl)
-    weights = theta if gather is None else gather(theta)
-    return {**objective(ce, weights, lam, noise_dim=generator.noise_dim, outputs=logits), "acc": acc}
+    gather = gather or (lambda t: t)
+    outputs = None if logits is None else gather(logits)
+    return {**objective(ce, gather(theta), lam, noise_dim=generator.noise_dim, outputs=outputs), "acc": acc}
 
 def image_passes(config: TrainConfig, # the protocol
                  objective: Objective | None = None, # its diversity term's probe batch is counted; None: `Objective()`
@@ -299,6 +300,7 @@ class Trainer:
                  objective: Objective | None = None, # λ, its schedule and the diversity term; None: `Objective()`
                 ):
         self.generator, self.data = generator, data
+        self.model = generator  # what the step runs forward: the generator, or a distributed wrapper of it
         self.config, self.objective = config or TrainConfig(), objective or Objective()
         if data.image_shape != generator.spec.input_shape:
             raise ValueError(f"Dataset {data.name!r} has images of shape {list(data.image_shape)} but target "
@@ -313,19 +315,27 @@ class Trainer:
         self.step, self.lam = 0, self.objective.lam
         self.history: dict[str, list[dict]] = {"train": [], "val": []}
 
+    def shard(self,
+              z: torch.Tensor, # `[N, noise_dim]` the step's noise
+              x: torch.Tensor, # `[N, B, ...]` the step's images
+              y: torch.Tensor, # `[N, B]` their labels
+             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        "This process's part of the step's noise, images and labels; in one process, all of them."
+        return z, x, y
+
     def gather(self,
-               weights: torch.Tensor, # gauge-fixed weights `[n, P]` of this process's networks
+               part: torch.Tensor, # this process's networks' weights `[n, P]` (or their outputs `[n, ...]`)
               ) -> torch.Tensor:
-        "The weights of the step's networks in every process, for the diversity term; in one process, `weights` itself."
-        return weights
+        "The same tensor for the step's networks in every process, for the diversity term; in one process, `part` itself."
+        return part
 
     def train_step(self) -> dict[str, float]:
-        "One optimisation step: sample, gather, loss, step; returns its metrics as floats."
+        "One optimisation step: sample, shard, gather, loss, step; returns its metrics as floats."
         self.generator.train()
         self.lam = self.objective.next_lam(self.lam)
         x, y = next(self.batches)
-        z = self.generator.sample_noise(self.config.n_nets, self.noise)
-        terms = training_loss(self.generator, z, x, y, self.lam, self.config, self.objective, self.gather)
+        z, x, y = self.shard(self.generator.sample_noise(self.config.n_nets, self.noise), x, y)
+        terms = training_loss(self.model, z, x, y, self.lam, self.config, self.objective, self.gather)
         if not torch.isfinite(terms["loss"]):
             raise NonFiniteLossError(
                 f"The loss became {terms['loss'].item()} at step {self.step} (CE={terms['ce'].item():.4g}, "
@@ -355,7 +365,7 @@ class Trainer:
     def fit(self,
             out_dir=None, # folder for checkpoints (stepN.pt every `checkpoint_every` steps, and last.pt); None: none
             steps: int | None = None, # train until this many steps are done in all; None: `config.steps`
-            progress: bool = True, # show a progress bar
+            progress: bool = False, # show a progress bar
             stop=None, # a callable asked after every step; when it says True, `last.pt` is written and `fit` returns
            ) -> dict[str, list[dict]]:
         "Train until `steps` (default `config.steps`) steps are done, or `stop()` says so; returns the metrics history."

@@ -92,7 +92,12 @@ def write_book(cfg) -> list[str]:
                                   "".join(f"- file: {Path(n).stem}\n" for n in chapters))
     (SRC / "_config.yml").write_text(CONFIG.format(title=cfg.title, author=cfg.author, repo=cfg.git_url,
                                                    mathjax=mathjax_config()))
+    (SRC / "_static").mkdir()
+    (SRC / "_static" / "wrap.css").write_text(WRAP_CSS)  # Jupyter Book links every CSS file of `_static`
     return [Path(n).stem for n in names]
+
+# long lines of code and of printed output wrap, as quarto's `code-overflow: wrap` makes them, instead of scrolling
+WRAP_CSS = "div.cell_input pre, div.cell_output pre { white-space: pre-wrap; overflow-wrap: anywhere; }\n"
 
 CONFIG = """\
 title: {title}
