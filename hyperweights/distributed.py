@@ -36,7 +36,7 @@ def check_launch(n_nets: int, # networks a step: the processes must share them e
     if missing:
         raise ValueError(f"A distributed run needs the variables {', '.join(RENDEZVOUS)}, which torchrun sets; "
                          f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing: start it with "
-                         f"torchrun --nproc_per_node N ...")
+                         f"torchrun --nproc_per_node N ..., or unset WORLD_SIZE for a run in one process")
     try: rank, world = int(env["RANK"]), int(env["WORLD_SIZE"])
     except ValueError: raise ValueError(f"RANK={env['RANK']!r} and WORLD_SIZE={env['WORLD_SIZE']!r} must be whole "
                                         f"numbers; start the run with torchrun.") from None
@@ -52,7 +52,8 @@ def check_shares(n_nets: int, # networks a step
     if n_nets % world:
         fits = [k for k in range(1, n_nets + 1) if n_nets % k == 0]
         raise ValueError(f"{world} processes cannot share the {n_nets} networks of a step evenly; run "
-                         f"{', '.join(map(str, fits))} processes (--nproc_per_node), or change the networks per step.")
+                         f"{', '.join(map(str, fits))} processes (--nproc_per_node), or change the networks per step "
+                         f"(TrainConfig(n_nets=...)).")
 
 def start_process_group(device: str = "cpu", # 'cpu' (gloo) or 'cuda' (nccl, one GPU per process: `LOCAL_RANK`'s)
                         timeout_s: float = 600, # a collective that waits longer than this fails instead of hanging
