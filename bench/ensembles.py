@@ -3,8 +3,8 @@ accuracy, NLL, Brier score, ECE, pairwise disagreement, out-of-distribution AURO
 image passes, and a figure of NLL and AUROC against ensemble size.
 
     python bench/ensembles.py --dataset digits --seed 0       # trains every row itself (minutes on 2 CPU cores)
-    python bench/ensembles.py --dataset mnist --root $HYPERWEIGHTS_DATA --seed 0     # 2,000 steps (1.5 h on 2 cores)
-    python bench/ensembles.py --dataset cifar10 --root $HYPERWEIGHTS_DATA/cifar10-jpeg --seed 0  # LeNet, 4,000 steps
+    python bench/ensembles.py --dataset mnist --root $HYPERWEIGHTS_DATA --seed 0     # 2,000 steps (35 min on 2 cores)
+    python bench/ensembles.py --dataset cifar10 --root $HYPERWEIGHTS_DATA/cifar10-jpeg --seed 0  # LeNet, 4,000 steps (28 min)
     python bench/ensembles.py --dataset digits --summary_only # mean over the stored seeds, and the figure
     python bench/ensembles.py --dataset mnist --root $HYPERWEIGHTS_DATA \\
         --checkpoint bench/runs/mnist/step13000.pt --strong bench/runs/mnist_lam1e5/step13000.pt \\
