@@ -15,8 +15,8 @@ from torch.nn.parallel import DistributedDataParallel
 from .train import Trainer, TrainConfig
 
 # %% auto #0
-__all__ = ['RENDEZVOUS', 'launched_by_torchrun', 'check_launch', 'check_shares', 'start_process_group', 'all_gather_rows',
-           'all_reduce_sum', 'GlobalBatchNorm1d', 'global_batchnorm', 'PeerLostError', 'lost_peer',
+__all__ = ['RENDEZVOUS', 'launched_by_torchrun', 'check_launch', 'check_shares', 'start_process_group', 'several_processes',
+           'all_gather_rows', 'all_reduce_sum', 'GlobalBatchNorm1d', 'global_batchnorm', 'PeerLostError', 'lost_peer',
            'DistributedTrainer']
 
 # %% ../nbs/05c_distributed.ipynb #dd000006
@@ -67,6 +67,10 @@ def start_process_group(device: str = "cpu", # 'cpu' (gloo) or 'cuda' (nccl, one
     return here
 
 # %% ../nbs/05c_distributed.ipynb #dd000009
+def several_processes() -> bool:
+    "Whether this process is one of a process group of more than one: the collectives below are the identity otherwise."
+    return dist.is_initialized() and dist.get_world_size() > 1
+
 class _AllGather(torch.autograd.Function):
     "Concatenate equal-sized tensors of every process along dim 0; the gradient of each part is summed over processes."
     @staticmethod
@@ -100,18 +104,18 @@ class _AllReduce(torch.autograd.Function):
 def all_gather_rows(part: torch.Tensor, # `[n, ...]`, the same n in every process
                    ) -> torch.Tensor:
     "`[world·n, ...]`: every process's `part`, in rank order, with gradients flowing back to each process's own rows."
-    return _AllGather.apply(part) if dist.is_initialized() and dist.get_world_size() > 1 else part
+    return _AllGather.apply(part) if several_processes() else part
 
 def all_reduce_sum(part: torch.Tensor, # any tensor, the same shape in every process
                   ) -> torch.Tensor:
     "The sum of `part` over processes, with gradients."
-    return _AllReduce.apply(part) if dist.is_initialized() and dist.get_world_size() > 1 else part
+    return _AllReduce.apply(part) if several_processes() else part
 
 # %% ../nbs/05c_distributed.ipynb #dd000012
 class GlobalBatchNorm1d(nn.BatchNorm1d):
     "`BatchNorm1d` that normalises with the statistics of the rows of every process together (`SyncBatchNorm` runs on GPU only)."
     def forward(self, x):
-        if not (self.training and dist.is_initialized() and dist.get_world_size() > 1): return super().forward(x)
+        if not (self.training and several_processes()): return super().forward(x)
         if x.dim() != 2: raise ValueError(f"GlobalBatchNorm1d takes [rows, features]; got a tensor of shape {list(x.shape)}.")
         count = all_reduce_sum(torch.tensor(float(len(x)), dtype=x.dtype, device=x.device))
         mean = all_reduce_sum(x.sum(0)) / count
