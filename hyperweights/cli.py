@@ -4,6 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #24d9469e
 from __future__ import annotations
+import json
 import math
 import os
 import re
@@ -13,7 +14,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -25,7 +26,8 @@ from .targets import TargetSpec, mnist_net, digits_net, lenet_cifar, spec_to_dic
 from .gauge import GAUGE_MODES
 from .entropy import DiversityTerm, KLEntropy, DIVERSITY_TERMS, diversity_to_dict
 from .function_diversity import MutualInformation, WeightedSum  # and registers the terms on outputs
-from .hypernet import HyperNetwork, sample_weights
+from .hypernet import GENERATORS, HyperNetwork, sample_weights
+from .static_hypernet import StaticHyperNetwork  # registers 'static_hypernetwork'
 from .evaluate import predict, ensemble_metrics
 from .baselines import conventional
 from .ensembles import (member_metrics, group_metrics, uncertainty_scores, ood_metrics, check_foreign_name,
@@ -34,6 +36,8 @@ from .ensembles import (member_metrics, group_metrics, uncertainty_scores, ood_m
 from .adversarial import (SampledEnsemble, FreshEnsemble, paper_protocol, success_curve, robust_accuracy,
                                       plot_paper_curves, plot_robustness)
 from .distill import distillation_table, save_network, network_code
+from .hyperlstm import (CELLS, CharModel, CharModelConfig, load_text, fit_char_model, bits_per_char,
+                                    sample_text, save_char_model, plot_curves)
 from .distributed import launched_by_torchrun, check_launch, start_process_group, DistributedTrainer, PeerLostError
 from .train import (Trainer, TrainConfig, Objective, SEED_RANGE, load_hypernet, load_checkpoint, load_run, plot_history, atomic_save,
                                 load_tagged, CheckpointError, NonFiniteLossError)
@@ -43,9 +47,9 @@ __all__ = ['CIFAR_PRESET', 'PRESETS', 'MI_NETWORKS', 'MI_NOISE_PROBES', 'MI_NOIS
            'BASELINE_BATCH', 'SAMPLES_FORMAT', 'EVAL_FIGURES', 'THREATS', 'USER_ERRORS', 'RunPreset', 'Recipe',
            'recipe_of', 'resolve_device', 'check_positive', 'check_finite', 'check_seed', 'use_threads',
            'available_memory', 'check_memory', 'writable_folder', 'TrainingInterrupted', 'stop_on_signals', 'train',
-           'sample', 'load_samples', 'evaluate_checkpoint', 'attack_checkpoint', 'distill_checkpoint',
+           'sample', 'load_samples', 'evaluate_checkpoint', 'attack_checkpoint', 'distill_checkpoint', 'train_charlm',
            'hyperweights_train', 'hyperweights_sample', 'hyperweights_eval', 'hyperweights_attack',
-           'hyperweights_distill']
+           'hyperweights_distill', 'hyperweights_charlm']
 
 # %% ../nbs/90_cli.ipynb #d54d9392
 @dataclass(frozen=True)
@@ -239,6 +243,7 @@ def train(dataset: str = "digits", # one of `PRESETS`
           stop=None, # a callable asked after every step (e.g. from `stop_on_signals`); True: save, raise `TrainingInterrupted`
           diversity: str | None = None, # a registered diversity term, with its default settings; None: the recipe's
           recipe: str | None = None, # one of `RECIPES`; None: 'paper' for a new run, the run's own on resume
+          generator: str | None = None, # a registered generator, with its defaults for the target; None: 'hypernetwork' for a new run
          ) -> dict:
     "Train (or resume) a hypernetwork, save checkpoints and a figure in `out`, and return test-set metrics."
     if dataset not in PRESETS: raise ValueError(f"Unknown dataset {dataset!r}; choose one of {', '.join(PRESETS)}.")
@@ -251,6 +256,7 @@ def train(dataset: str = "digits", # one of `PRESETS`
         raise ValueError(f"Unknown recipe {recipe!r}; choose one of {', '.join(RECIPES)}.")
     if recipe not in (None, "paper") and diversity is not None:
         raise ValueError(f"--recipe {recipe} and --diversity {diversity} both choose the diversity term; pass one of them.")
+    if generator is not None: GENERATORS.lookup(generator)  # an unknown name: one line naming the registered ones
     if diversity is not None and diversity not in DIVERSITY_TERMS:
         raise ValueError(f"Unknown diversity term {diversity!r}; choose one of {', '.join(sorted(DIVERSITY_TERMS))}.")
     if lam is not None:
@@ -266,9 +272,9 @@ def train(dataset: str = "digits", # one of `PRESETS`
         if steps <= state["step"]:
             raise ValueError(f"The run in {out} is at step {state['step']} already; pass --steps above it to train on.")
         stored = {"lam": state["objective"]["lam"], "seed": state["train_config"]["seed"],
-                  "diversity": state["objective"]["diversity"]["name"]}
+                  "diversity": state["objective"]["diversity"]["name"], "generator": state["generator"]["name"]}
         _refuse_new_run_options(out, {**stored, "recipe": recipe_of(state)}, lam=asked_lam, seed=seed or None,
-                                diversity=diversity, recipe=recipe)
+                                diversity=diversity, recipe=recipe, generator=generator)
     else:
         _refuse_existing_run(out, overwrite)
         val_every = max(1, min(1000, steps // 4)) if val_every is None else val_every
@@ -289,7 +295,7 @@ def train(dataset: str = "digits", # one of `PRESETS`
         if resume: trainer = trainer_class.from_checkpoint(state, data=data, steps=steps)
         else:
             torch.manual_seed(seed)
-            trainer = trainer_class(HyperNetwork(preset.target()), data, config, objective)
+            trainer = trainer_class(GENERATORS.lookup(generator or "hypernetwork")(preset.target()), data, config, objective)
             if rank == 0:  # --overwrite: no checkpoint of the old run may stay beside the new
                 for old in _run_checkpoints(out): old.unlink()
         started, first = time.time(), trainer.step
@@ -539,6 +545,58 @@ def _distill_report(result: dict) -> str:
     lines += [f"{name:40} {row['acc']:9.4f} {row['nll']:7.4f} {row['ece']:7.4f}" for name, row in result["table"].items()]
     return "\n".join(lines)
 
+# %% ../nbs/90_cli.ipynb #cl000002
+def train_charlm(text=None, # a UTF-8 text file or a folder of .txt files; None: the sonnets that ship with hyperweights
+                 cell: str = "hyperlstm", # 'hyperlstm' or 'lstm'
+                 layer_norm: bool = False, # the layer-normalised HyperLSTM
+                 hidden: int = 512, # units of the main LSTM
+                 steps: int = 2000, # training steps at most
+                 seconds: float | None = None, # stop after this much training time; None: no limit
+                 seq_len: int = 100, # characters per training window (at least 2)
+                 batch: int = 32, # windows per step
+                 lr: float = 2e-3, # Adam's learning rate
+                 eval_every: int = 500, # steps between validation measurements
+                 seed: int = 0, # seed of the initial weights and the windows
+                 out=None, # output folder; None: runs/charlm
+                 sample: int = 300, # characters of text to generate at the end (0: none)
+                 prime: str | None = None, # what the sample starts from; None: the test text's first character
+                 temperature: float = 0.8, # sampling temperature
+                 device: str = "auto", # 'cpu', 'cuda', 'cuda:N' or 'auto'
+                 overwrite: bool = False, # replace a model already saved in `out`
+                 progress: bool = False, # show a progress bar
+                ) -> dict:
+    "Train a character model on a text, save it, and return its bits per character and a sample of its text."
+    if cell not in CELLS: raise ValueError(f"Unknown cell {cell!r}; choose one of {', '.join(CELLS)}.")
+    if seq_len < 2: raise ValueError(f"seq_len={seq_len}: a window needs at least 2 characters (one to read, one to predict).")
+    check_positive(steps=steps, batch=batch, hidden=hidden, eval_every=eval_every)
+    check_finite(lr=lr, temperature=temperature, **({} if seconds is None else {"seconds": seconds}))
+    if seconds is not None and seconds <= 0: raise ValueError(f"seconds={seconds}: it must be above 0 (or left out).")
+    if lr <= 0 or temperature <= 0 or sample < 0:
+        raise ValueError(f"lr={lr}, temperature={temperature}, sample={sample}: lr and temperature must be above 0, sample 0 or more.")
+    check_seed(seed)
+    config = CharModelConfig(1, cell, hidden_size=hidden, layer_norm=layer_norm)  # refuses a bad combination now
+    device, out = resolve_device(device), writable_folder(Path("runs") / "charlm" if out is None else out)
+    if (out / "model.pt").exists() and not overwrite:
+        raise FileExistsError(f"{out / 'model.pt'} exists; pass --overwrite to replace it, or another --out.")
+    chars = load_text(text)
+    if prime is not None: chars.encode(prime)  # a character outside the alphabet is refused before training
+    torch.manual_seed(seed)
+    model = CharModel(replace(config, vocab_size=len(chars.alphabet))).to(device)
+    history = fit_char_model(model, chars, steps=steps, seconds=seconds, seq_len=seq_len, batch=batch, lr=lr,
+                             eval_every=eval_every, seed=seed, progress=progress)
+    test_bpc = bits_per_char(model, chars.test, seq_len)
+    out.mkdir(parents=True, exist_ok=True)
+    path = save_char_model(model, chars.alphabet, out / "model.pt")
+    (out / "history.json").write_text(json.dumps(history, indent=1))
+    import matplotlib.pyplot as plt
+    figure = plot_curves({cell + (" + layer norm" if layer_norm else ""): history}, f"{cell}, {hidden} units")
+    figure.savefig(out / "curve.png", dpi=100); plt.close(figure)
+    generated = sample_text(model, chars, prime or chars.decode(chars.test[:1]), sample, temperature,
+                            torch.Generator().manual_seed(seed)) if sample else ""
+    return {"cell": cell, "layer_norm": layer_norm, "parameters": sum(p.numel() for p in model.parameters()),
+            "steps": history[-1]["step"], "seconds": history[-1]["seconds"], "valid_bpc": history[-1]["valid_bpc"],
+            "test_bpc": test_bpc, "alphabet": len(chars.alphabet), "model": str(path), "sample": generated}
+
 # %% ../nbs/90_cli.ipynb #5bdfae8f
 def _report(metrics: dict) -> str:
     "A short human-readable summary of individual and ensemble accuracy."
@@ -575,6 +633,7 @@ def hyperweights_train(
     threads: int = None,     # CPU threads for torch (default one per core; 1 where other work keeps the cores busy)
     diversity: str = None,   # diversity term: kl_entropy (the papers'), none, output_entropy, kernel_repulsion, mutual_information
     recipe: str = None,      # paper (the default: the papers' loss) or mi_noise (+ λ/3 × disagreement on noise images, 8 networks a step)
+    generator: str = None,   # hypernetwork (the papers', the default) or static_hypernetwork (Ha et al.'s), with their defaults for the target
 ):
     "Train a hypernetwork, then report the test accuracy of sampled networks and of their ensemble."
     with stop_on_signals() as asked, _user_errors("hyperweights_train"):  # the error line printed while a signal only asks
@@ -582,7 +641,7 @@ def hyperweights_train(
         try:
             result = train(dataset=dataset, root=root, steps=steps, lam=lam, seed=seed, out=out, resume=resume,
                            device=device, n_eval=n_eval, download=download, overwrite=overwrite, baseline=baseline,
-                           progress=sys.stdout.isatty(), stop=asked, diversity=diversity, recipe=recipe)
+                           progress=sys.stdout.isatty(), stop=asked, diversity=diversity, recipe=recipe, generator=generator)
         except TrainingInterrupted as e:
             if os.environ.get("RANK", "0") == "0": print(f"hyperweights_train: {e}", file=sys.stderr)  # torchrun: one says it
             raise SystemExit(130) from None  # 128 + SIGINT, as shells do
@@ -685,3 +744,43 @@ def hyperweights_distill(
                                     progress=sys.stdout.isatty())
     print(_distill_report(result))
     print(f"student saved to {result['out']}; it loads with torch.load(..., weights_only=True) into:\n{result['code']}")
+
+# %% ../nbs/90_cli.ipynb #cl000006
+def _charlm_report(result: dict) -> str:
+    "The character model's size, training and bits per character, then its sample."
+    name = result["cell"] + (" with layer norm" if result["layer_norm"] else "")
+    lines = [f"{name}, {result['parameters']:,} parameters, {result['alphabet']} characters: {result['steps']} steps in "
+             f"{result['seconds']:.0f} s of training",
+             f"bits per character: validation {result['valid_bpc']:.3f}, test {result['test_bpc']:.3f}",
+             f"model saved to {result['model']}"]
+    return "\n".join(lines + ([f"sample:\n{result['sample']}"] if result["sample"] else []))
+
+@call_parse
+def hyperweights_charlm(
+    text: str = None,        # a UTF-8 text file or a folder of .txt files (default: the sonnets that ship with hyperweights)
+    cell: str = "hyperlstm", # 'hyperlstm' or 'lstm'
+    layer_norm: bool = False, # the layer-normalised HyperLSTM
+    hidden: int = 512,       # units of the main LSTM
+    steps: int = 2000,       # training steps at most
+    seconds: float = None,   # stop after this much training time (default: no limit)
+    seq_len: int = 100,      # characters per training window (at least 2)
+    batch: int = 32,         # windows per step
+    lr: float = 2e-3,        # Adam's learning rate
+    eval_every: int = 500,   # steps between validation measurements
+    seed: int = 0,           # seed of the initial weights and the windows
+    out: str = None,         # output folder (default runs/charlm)
+    sample: int = 300,       # characters of text to generate at the end (0: none)
+    prime: str = None,       # what the sample starts from (default: the test text's first character)
+    temperature: float = 0.8, # sampling temperature
+    device: str = "auto",    # 'cpu', 'cuda', 'cuda:N' or 'auto'
+    overwrite: bool = False, # replace a model already saved in --out
+    threads: int = None,     # CPU threads for torch (default one per core; 1 where other work keeps the cores busy)
+):
+    "Train a HyperLSTM (or LSTM) character model on a text; print bits per character and a sample; save the model."
+    with _user_errors("hyperweights_charlm"):
+        use_threads(threads)
+        result = train_charlm(text, cell=cell, layer_norm=layer_norm, hidden=hidden, steps=steps, seconds=seconds,
+                              seq_len=seq_len, batch=batch, lr=lr, eval_every=eval_every, seed=seed, out=out,
+                              sample=sample, prime=prime, temperature=temperature, device=device, overwrite=overwrite,
+                              progress=sys.stdout.isatty())
+    print(_charlm_report(result))

@@ -22,6 +22,7 @@ from .gauge import GAUGE_MODES, gauge_fix
 from .function_diversity import probe_batch
 from .entropy import DiversityTerm, KLEntropy, NoDiversity, diversity_to_dict, diversity_from_dict
 from .hypernet import Generator, HyperNetwork, generator_to_dict, generator_from_dict, sample_weights
+from .static_hypernet import StaticHyperNetwork  # registered, so that its checkpoints load
 from .evaluate import EVAL_BUDGET, EVAL_IMAGES, predict, majority_vote, ensemble_metrics
 
 # %% auto #0
