@@ -15,7 +15,9 @@ SGD chain, the hypernetwork of the dataset's preset (`hyperweights.cli.PRESETS`:
 and without the entropy term, on digits the same with λ = 1e5, and the hypernetwork of each other recipe of
 `hyperweights.cli.RECIPES` (`mi_noise`). Every baseline gets the hypernetwork's image passes (steps × networks
 × images per network): each deep-ensemble member a tenth of them, the SGD chain all of them; the one network is
-trained like one deep-ensemble member (another seed).
+trained like one deep-ensemble member (another seed). `--join D` adds Ha et al.'s static hypernetwork joined
+with D-dimensional noise (`hyperweights.static_hypernet`, its default settings for the target), trained with the
+preset's objective.
 Every row is trained here, for `--steps` hypernetwork steps (default: the dataset's entry in `SETTINGS`), unless
 `--checkpoint` is given (MNIST at the papers' length): then the hypernetworks come from checkpoints (train them
 with `hyperweights_train --dataset mnist --lam 1e5 --out ...`; the run without the entropy term is
@@ -42,6 +44,7 @@ from hyperweights.hypernet import sample_weights
 from hyperweights.entropy import NoDiversity
 from hyperweights.train import TrainConfig, Objective, load_checkpoint, load_hypernet
 from hyperweights.baselines import Baseline, conventional, sgd_snapshots, sampled_hypernetwork
+from hyperweights.static_hypernet import StaticHyperNetwork, default_static_config
 from hyperweights.ensembles import compare_methods, foreign_images
 
 HERE = Path(__file__).parent
@@ -80,16 +83,20 @@ def from_checkpoint(path: str, n: int, name: str, seconds: float, seed: int, dev
 def trained_hypernetworks(dataset, data, spec, args) -> dict[str, Baseline]:
     "The preset's hypernetwork ('main'), without the entropy term, with λ = 1e5 (digits) and each other recipe, trained here."
     preset, folder = PRESETS[dataset], HERE / "runs" / f"{dataset}_baselines"
-    def make(key, objective, training=preset.training, name=None):
+    def make(key, objective, training=preset.training, name=None, **kwargs):
         config = TrainConfig(steps=args.steps, seed=args.seed, val_every=args.steps, val_nets=50, **training)
         return cached(folder / f"hyper_{key}_seed{args.seed}_steps{args.steps}_n{args.n}.pt",
-                      lambda: sampled_hypernetwork(spec, data, config, objective, n=args.n, name=name))
+                      lambda: sampled_hypernetwork(spec, data, config, objective, n=args.n, name=name, **kwargs))
     rows = {"no_entropy": make("no_entropy", Objective(lam=preset.lam, diversity=NoDiversity())),
             "main": make("main", Objective(lam=preset.lam, diversity=preset.diversity))}
     if dataset == "digits": rows["strong"] = make("strong", Objective(lam=1e5, diversity=preset.diversity))
     for name in (r for r in RECIPES if r != "paper"):  # the other recipes, at the same image passes
         training, term = RECIPES[name].build(preset, preset.lam)
         rows[name] = make(name, Objective(lam=preset.lam, diversity=term), training, f"hypernetwork, recipe {name}")
+    if args.join:  # Ha et al.'s static hypernetwork joined with noise, the papers' objective
+        rows["join"] = make(f"join_z{args.join}", Objective(lam=preset.lam, diversity=preset.diversity),
+                            name=f"static hypernetwork + noise ({args.join}-d)",
+                            generator=lambda s: StaticHyperNetwork(s, default_static_config(s, noise_dim=args.join)))
     return rows
 
 def hypernetworks_from_checkpoints(args, device) -> dict[str, Baseline]:
@@ -182,6 +189,7 @@ def main(dataset: str = "digits", # digits, mnist or cifar10
          seed: int = 0, # seed of the trained rows and of the noise
          device: str = "cpu", # 'cpu' or 'cuda'
          summary_only: bool = False, # only print the mean table over the stored seeds of --dataset
+         join: int = 0, # above 0: also Ha et al.'s static hypernetwork joined with noise of this dimension (the rows trained here)
         ):
     if dataset not in SETTINGS: raise SystemExit(f"bench/ensembles.py: --dataset must be one of {', '.join(SETTINGS)}")
     if summary_only: return summary(dataset)

@@ -135,12 +135,13 @@ def sampled_hypernetwork(spec: TargetSpec, # the target network
                  objective: Objective | None = None, # λ and the diversity term; None: `Objective()`; `NoDiversity()` drops it
                  n: int = 200, # networks sampled from the trained generator
                  name: str | None = None, # the row's name; default says λ, or that the entropy term was off
+                 generator=HyperNetwork, # builds the generator from the spec: any registered `Generator` class, or a function
                 ) -> Baseline:
     "Train a hypernetwork with `config` and `objective` and sample n gauge-fixed networks from it."
     if n < 1: raise ValueError(f"sampled_hypernetwork needs n >= 1; got n={n}.")
     objective = objective or Objective()
     torch.manual_seed(config.seed)
-    trainer = Trainer(HyperNetwork(spec).to(data.train[0].device), data, config, objective)
+    trainer = Trainer(generator(spec).to(data.train[0].device), data, config, objective)
     start = time.time()
     trainer.fit(progress=False)
     seconds = time.time() - start

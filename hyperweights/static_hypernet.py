@@ -14,7 +14,7 @@ from .targets import TargetSpec, Layer
 from .hypernet import Generator, NOISES
 
 # %% auto #0
-__all__ = ['ha_mnist_net', 'generated_layers', 'StaticHyperNetConfig', 'wrn_config', 'default_static_config',
+__all__ = ['ha_mnist_net', 'conv_shape', 'generated_layers', 'StaticHyperNetConfig', 'wrn_config', 'default_static_config',
            'StaticHyperNetwork']
 
 # %% ../nbs/04b_static_hypernet.ipynb #sh000006
@@ -25,13 +25,23 @@ def ha_mnist_net() -> TargetSpec:
         Layer("conv", 16, 16, kernel_size=7, padding=3, pool=2),
         Layer("linear", 7 * 7 * 16, 10, relu=False)))
 
-def generated_layers(spec: TargetSpec, # the target network
+def conv_shape(layer, # a layer of a `TargetSpec` or of a module target (`ModuleSpec`)
+              ) -> tuple[int, int, int, bool] | None:
+    "(in channels, out channels, kernel size, has a bias) of a square 2-D convolution; None for any other layer."
+    if layer.kind == "conv": return layer.in_channels, layer.out_channels, layer.kernel_size, True
+    if layer.kind == "Conv2d":  # a module's nn.Conv2d: its weight [out, in, k, k], then its bias if it has one
+        (name, shape), *rest = layer.params
+        if name == "weight" and len(shape) == 4 and shape[2] == shape[3] and (not rest or layer.biased):
+            return shape[1], shape[0], shape[2], bool(rest)
+    return None
+
+def generated_layers(spec, # the target network: a `TargetSpec` or a module target
                      tile: int, # channels (in and out) of the basic kernel
                      kernel_size: int, # its spatial size f
                     ) -> tuple[int, ...]:
     "Indices of the conv layers made of whole basic kernels: kernel size `kernel_size`, channels multiples of `tile`."
-    return tuple(i for i, l in enumerate(spec.layers) if l.kind == "conv" and l.kernel_size == kernel_size
-                 and l.in_channels % tile == 0 and l.out_channels % tile == 0)
+    shapes = [conv_shape(l) for l in spec.layers]
+    return tuple(i for i, s in enumerate(shapes) if s and s[2] == kernel_size and s[0] % tile == 0 and s[1] % tile == 0)
 
 # %% ../nbs/04b_static_hypernet.ipynb #sh000010
 @dataclass(frozen=True)
@@ -55,13 +65,13 @@ def wrn_config(noise_dim: int = 0) -> StaticHyperNetConfig:
     "Ha et al.'s wide-residual-network hypernetwork: 16×16×3×3 basic kernels with 64-d embeddings (arXiv:1609.09106 §4.2)."
     return StaticHyperNetConfig(tile=16, kernel_size=3, embed_dim=64, noise_dim=noise_dim)
 
-def default_static_config(spec: TargetSpec, # the target network
+def default_static_config(spec, # the target network: a `TargetSpec` or a module target
                           noise_dim: int = 0, # noise joined to the embeddings
                          ) -> StaticHyperNetConfig:
     "The paper's MNIST settings for its network; otherwise the largest basic kernel (16, 8 or 4 channels) that tiles a conv layer, at that layer's kernel size, with 64-d embeddings."
     if spec == ha_mnist_net(): return StaticHyperNetConfig(noise_dim=noise_dim)
     for tile in (16, 8, 4):
-        sizes = [l.kernel_size for l in spec.layers if l.kind == "conv" and l.in_channels % tile == 0 and l.out_channels % tile == 0]
+        sizes = [s[2] for s in map(conv_shape, spec.layers) if s and s[0] % tile == 0 and s[1] % tile == 0]
         if sizes: return StaticHyperNetConfig(tile=tile, kernel_size=max(set(sizes), key=sizes.count), embed_dim=64, noise_dim=noise_dim)
     raise ValueError(f"Target {spec.name!r} has no conv layer whose channel counts are multiples of 4; a static "
                      f"hypernetwork has nothing to generate for it.")
@@ -71,7 +81,7 @@ class StaticHyperNetwork(Generator, name="static_hypernetwork"):
     "Learned embeddings (joined with noise, if any) → one shared two-layer linear generator → tiled kernels; other layers learned directly."
     config_class = StaticHyperNetConfig
     def __init__(self,
-                 spec: TargetSpec, # the target network
+                 spec, # the target network: a `TargetSpec` or a module target
                  config: StaticHyperNetConfig | None = None, # None: `default_static_config(spec)`
                 ):
         super().__init__()
@@ -82,19 +92,23 @@ class StaticHyperNetwork(Generator, name="static_hypernetwork"):
             raise ValueError(f"Target {spec.name!r} has no {f}×{f} conv layer whose channels are multiples of {t}; "
                              f"choose the config's tile and kernel_size to match one.")
         d, width = c.hidden or c.embed_dim, c.embed_dim + c.noise_dim
-        self.tiles = [(spec.layers[i].in_channels // t) * (spec.layers[i].out_channels // t) for i in self.generated]
+        self.shapes = [conv_shape(spec.layers[i]) for i in self.generated]   # (in, out, f, biased) each
+        self.tiles = [(c_in // t) * (c_out // t) for c_in, c_out, _, _ in self.shapes]
         self.embeddings = nn.Parameter(torch.randn(sum(self.tiles), c.embed_dim))          # one z_j per basic kernel
         self.w_in = nn.Parameter(torch.randn(t, d, width) / math.sqrt(width))              # W_i, i over input channels
         self.b_in = nn.Parameter(torch.zeros(t, d))                                         # B_i
         self.w_out = nn.Parameter(torch.randn(f * f * t, d) * math.sqrt(2 / (d * t * f * f)))  # W_out
         self.b_out = nn.Parameter(torch.zeros(f * f * t))                                   # B_out
-        self.biases = nn.ParameterList(nn.Parameter(torch.zeros(spec.layers[i].out_channels)) for i in self.generated)
-        self.direct = nn.ParameterList(nn.Parameter(self._default_init(l)) for i, l in enumerate(spec.layers)
+        self.biases = nn.ParameterList(nn.Parameter(torch.zeros(c_out)) for _, c_out, _, biased in self.shapes if biased)
+        self.direct = nn.ParameterList(nn.Parameter(self._initial_filters(i)) for i in range(len(spec.layers))
                                        if i not in self.generated)
 
-    @staticmethod
-    def _default_init(layer: Layer) -> torch.Tensor:
-        "A layer's filters `[out, filter_size]` drawn as PyTorch initialises Conv2d and Linear (uniform ±1/√fan-in)."
+    def _initial_filters(self, i: int) -> torch.Tensor:
+        "Layer i's filters `[out, filter_size]`: a module target's own parameters, else PyTorch's default draw (uniform ±1/√fan-in)."
+        layer = self.spec.layers[i]
+        if hasattr(self.spec, "module"):
+            params = dict(self.spec.module.named_parameters())
+            return torch.cat([params[n].detach().reshape(layer.out_channels, -1) for n in layer.full_names()], 1).clone()
         bound = 1 / math.sqrt(layer.fan_in)
         return torch.empty(layer.out_channels, layer.filter_size).uniform_(-bound, bound)
 
@@ -126,8 +140,8 @@ class StaticHyperNetwork(Generator, name="static_hypernetwork"):
         a = torch.einsum("idw,njw->njid", self.w_in, codes) + self.b_in                    # [N, tiles, N_in, d]
         basic = (a @ self.w_out.T + self.b_out).view(n, -1, t, f, f, t)                     # [N, tiles, in, f, f, out]
         kernels = []
-        for i, tiles in zip(self.generated, basic.split(self.tiles, 1)):
-            rows, cols = self.spec.layers[i].in_channels // t, self.spec.layers[i].out_channels // t
+        for (c_in, c_out, _, _), tiles in zip(self.shapes, basic.split(self.tiles, 1)):
+            rows, cols = c_in // t, c_out // t
             grid = tiles.view(n, rows, cols, t, f, f, t)                                    # tile (p, q): in-block p, out-block q
             kernels.append(grid.permute(0, 2, 6, 1, 3, 4, 5).reshape(n, cols * t, rows * t, f, f))
         return kernels
@@ -136,11 +150,12 @@ class StaticHyperNetwork(Generator, name="static_hypernetwork"):
                 z: torch.Tensor, # noise `[N, noise_dim]`
                ) -> torch.Tensor:
         "Raw flat weights `[N, P]`: generated kernels with their biases, and the directly learned layers, in the target's layout."
-        n, generated, direct = len(z), iter(zip(self.kernels(z), self.biases)), iter(self.direct)
+        n, kernels, biases, direct = len(z), iter(self.kernels(z)), iter(self.biases), iter(self.direct)
         parts = []
-        for i, layer in enumerate(self.spec.layers):
+        for i in range(len(self.spec.layers)):
             if i in self.generated:
-                kernel, bias = next(generated)
-                parts.append(torch.cat([kernel.flatten(2), bias.expand(n, -1)[..., None]], -1).flatten(1))
+                rows = [next(kernels).flatten(2)]
+                if self.shapes[self.generated.index(i)][3]: rows.append(next(biases).expand(n, -1)[..., None])
+                parts.append(torch.cat(rows, -1).flatten(1))
             else: parts.append(next(direct).expand(n, -1, -1).flatten(1))
         return torch.cat(parts, 1)
