@@ -307,6 +307,7 @@ def train(dataset: str = "digits", # one of `PRESETS`
         if rank != 0: return {"steps": trainer.step, "rank": rank}  # process 0 reports for all
         fig = plot_history(trainer.history, f"{dataset}, λ={trainer.objective.lam:g}, seed {trainer.config.seed}")
         fig.savefig(out / "training_curve.png", dpi=110)
+        import matplotlib.pyplot as plt; plt.close(fig)
         thetas = sample_weights(trainer.generator, n_eval, torch.Generator().manual_seed(seed))
         metrics = ensemble_metrics(predict(trainer.generator.spec, thetas, data.test[0]), data.test[1])
         result = {"steps": trainer.step, "steps_trained": trainer.step - first, "seconds": time.time() - started,
