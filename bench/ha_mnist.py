@@ -10,7 +10,11 @@ library's own paths: the conventional network with `baselines.conventional` (one
 the hypernetwork with `Trainer` and λ·CE alone (`NoDiversity`; two "networks" a step of 50 images each, which
 for a noise-free generator is one network on a batch of 100). The paper reports 99.28% test accuracy for the
 conventional network and 99.24% for the hypernetwork. Results go to `bench/results/ha_mnist.json`, the final
-hypernetwork checkpoint to `bench/runs/ha_mnist/last.pt`.
+hypernetwork checkpoint to `bench/runs/ha_mnist/last.pt`; other seeds and lengths to their own files
+(`ha_mnist_seed1.json`, `ha_mnist_steps24000.json`, ...), and `--summary` prints them all in one table:
+
+    python bench/ha_mnist.py --root $HYPERWEIGHTS_DATA --seed 1   # and --seed 2
+    python bench/ha_mnist.py --summary
 """
 import json, platform, time
 from pathlib import Path
@@ -28,14 +32,34 @@ from hyperweights.train import Trainer, TrainConfig, Objective
 
 HERE = Path(__file__).parent
 
+def run_name(seed: int, steps: int) -> str:
+    "`ha_mnist` for the paper's run (seed 0, 12,000 steps); other seeds and lengths get their own files."
+    return "ha_mnist" + (f"_seed{seed}" if seed else "") + ("" if steps == 12_000 else f"_steps{steps}")
+
+def summary_table() -> str:
+    "Every stored run, then the mean and standard deviation over the 12,000-step seeds."
+    records = [json.loads(p.read_text()) for p in sorted((HERE / "results").glob("ha_mnist*.json"))]
+    lines = ["| steps | seed | conventional | static hypernetwork |", "|---|---|---|---|"]
+    lines += [f"| {r['steps']:,} | {r['seed']} | {r['rows'][0]['test_acc']:.4f} | {r['rows'][1]['test_acc']:.4f} |"
+              for r in sorted(records, key=lambda r: (r["steps"], r["seed"]))]
+    paper = [r for r in records if r["steps"] == 12_000]
+    for i, model in enumerate(("conventional", "static hypernetwork")):
+        accs = torch.tensor([r["rows"][i]["test_acc"] for r in paper], dtype=torch.float64)
+        spread = accs.std().item() if len(accs) > 1 else float("nan")
+        lines.append(f"{model}, 12,000 steps, {len(accs)} seeds: {accs.mean():.4f} ± {spread:.4f} "
+                     f"(paper {paper[0]['rows'][i]['paper_test_acc']:.4f})")
+    return "\n".join(lines)
+
 @call_parse
 def main(root: str = None, # MNIST folder (torchvision layout)
          steps: int = 12_000, # steps of 100 images for each model
          lr: float = 1e-3, # Adam's learning rate at step 0; decayed to a tenth over the run
          seed: int = 0, # seed of both models and their data order
-         out: str = str(HERE / "results" / "ha_mnist.json"), # results file
+         summary: bool = False, # only print the table of every stored `ha_mnist*.json` (mean and spread over seeds)
         ):
     "Train both models; print and save their test accuracy, parameter counts and times."
+    if summary: return print(summary_table())
+    name = run_name(seed, steps)
     data, spec = load_dataset("mnist", root=root), ha_mnist_net()
     decay = 0.1 ** (1 / steps)
     torch.manual_seed(seed)
@@ -50,8 +74,8 @@ def main(root: str = None, # MNIST folder (torchvision layout)
                          val_nets=2, checkpoint_every=steps, seed=seed)
     trainer = Trainer(hyper, data, config, Objective(lam=1.0, diversity=NoDiversity()))
     started = time.time()
-    trainer.fit(HERE / "runs" / "ha_mnist")
-    for extra in (HERE / "runs" / "ha_mnist").glob("step*.pt"): extra.unlink()  # last.pt is the same run
+    trainer.fit(HERE / "runs" / name)
+    for extra in (HERE / "runs" / name).glob("step*.pt"): extra.unlink()  # last.pt is the same run
     hyper_seconds = time.time() - started
     weights = sample_weights(trainer.generator, 1)
     hyper_acc = ensemble_metrics(predict(spec, weights, data.test[0]), data.test[1])["acc_mean"]
@@ -64,7 +88,7 @@ def main(root: str = None, # MNIST folder (torchvision layout)
                         "hypernetwork_parameters": hyper.hyper_parameters, "test_acc": hyper_acc,
                         "seconds": hyper_seconds, "paper_test_acc": 0.9924}],
               "val_history": trainer.history["val"]}
-    Path(out).write_text(json.dumps(record, indent=1))
+    (HERE / "results" / f"{name}.json").write_text(json.dumps(record, indent=1))
     print("| model | trained parameters | test accuracy | paper | seconds |\n|---|---|---|---|---|")
     for r in record["rows"]:
         print(f"| {r['model']} | {r['trained_parameters']:,} | {r['test_acc']:.4f} | {r['paper_test_acc']:.4f} | {r['seconds']:.0f} |")

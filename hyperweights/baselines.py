@@ -51,6 +51,7 @@ def weights_per_step(spec: TargetSpec, # the target network
                    seed: int = 0, # seeds the init and the data order
                    conv_impl: str | None = None, # batched conv implementation; None picks the device default
                    progress: bool = False, # show a progress bar
+                   augment: str = "none", # training-image augmentation: 'none' or 'crop_flip' (see `DistinctBatches`)
                   ) -> Iterator[torch.Tensor]:
     "Train n networks as one `[n, P]` tensor with the batched forward; yield the raw weights after every step."
     if optimizer not in OPTIMIZERS: raise ValueError(f"optimizer={optimizer!r} is not one of {tuple(OPTIMIZERS)}.")
@@ -62,7 +63,7 @@ def weights_per_step(spec: TargetSpec, # the target network
     theta = conventional_init(spec, n, torch.Generator().manual_seed(seed)).to(x.device).requires_grad_()
     opt = OPTIMIZERS[optimizer]([theta], lr=lr)
     schedule = torch.optim.lr_scheduler.ExponentialLR(opt, lr_decay)
-    batches = DistinctBatches(x, y, n, batch, seed + 1)
+    batches = DistinctBatches(x, y, n, batch, seed + 1, augment)
     for _ in with_progress(range(steps), progress):
         images, labels = next(batches)
         logits = forward(spec, theta, images, conv_impl)  # [n, batch, classes]
@@ -91,7 +92,7 @@ def conventional(spec: TargetSpec, # the target network
                  batch: int = 32, # images per network per step
                  seed: int = 0, # seeds the inits and the data order
                  name: str | None = None, # the row's name; default 'one network' or 'deep ensemble of n'
-                 **kwargs, # more options of `weights_per_step`: optimizer, lr, lr_decay, conv_impl, progress
+                 **kwargs, # more options of `weights_per_step`: optimizer, lr, lr_decay, conv_impl, progress, augment
                 ) -> Baseline:
     "n networks trained conventionally and independently, side by side (Adam and the authors' init by default)."
     start, theta = time.time(), None
@@ -119,7 +120,7 @@ def sgd_snapshots(spec: TargetSpec, # the target network
                   batch: int = 32, # images per step
                   lr: float = 0.1, # the constant learning rate; tune it for the target
                   seed: int = 0, # seeds the init and the data order
-                  **kwargs, # more options of `weights_per_step`: conv_impl, progress
+                  **kwargs, # more options of `weights_per_step`: conv_impl, progress, augment
                  ) -> Baseline:
     "Snapshots, evenly spaced after a burn-in, of one network trained by constant-learning-rate SGD."
     keep, kept, start = set(snapshot_steps(steps, snapshots, burn_in)), [], time.time()

@@ -21,7 +21,7 @@ from typing import Callable
 import torch
 from fastcore.script import call_parse
 
-from .data import load_dataset
+from .data import load_dataset, AUGMENTATIONS
 from .targets import TargetSpec, mnist_net, digits_net, lenet_cifar, spec_to_dict, spec_from_dict
 from .gauge import GAUGE_MODES
 from .entropy import DiversityTerm, KLEntropy, DIVERSITY_TERMS, diversity_to_dict
@@ -221,7 +221,7 @@ def _conventional_baseline(trainer: Trainer, data, n: int, progress: bool) -> di
     "Test metrics of n networks trained conventionally with the images a generated network saw (steps × images_per_net)."
     per_net, batch = trainer.config.images_per_net, _baseline_batch(trainer.config.images_per_net)
     nets = conventional(trainer.generator.spec, data, n=n, steps=trainer.step * per_net // batch, batch=batch,
-                        seed=trainer.config.seed, progress=progress)
+                        seed=trainer.config.seed, progress=progress, augment=trainer.config.augment)
     x, y = data.test
     return {"networks": n, "seconds": nets.seconds, "images_per_network": trainer.step * per_net,
             **ensemble_metrics(predict(trainer.generator.spec, nets.weights, x), y)}
@@ -244,6 +244,7 @@ def train(dataset: str = "digits", # one of `PRESETS`
           diversity: str | None = None, # a registered diversity term, with its default settings; None: the recipe's
           recipe: str | None = None, # one of `RECIPES`; None: 'paper' for a new run, the run's own on resume
           generator: str | None = None, # a registered generator, with its defaults for the target; None: 'hypernetwork' for a new run
+          augment: str | None = None, # training-image augmentation, one of `AUGMENTATIONS`; None: 'none' for a new run
          ) -> dict:
     "Train (or resume) a hypernetwork, save checkpoints and a figure in `out`, and return test-set metrics."
     if dataset not in PRESETS: raise ValueError(f"Unknown dataset {dataset!r}; choose one of {', '.join(PRESETS)}.")
@@ -257,6 +258,8 @@ def train(dataset: str = "digits", # one of `PRESETS`
     if recipe not in (None, "paper") and diversity is not None:
         raise ValueError(f"--recipe {recipe} and --diversity {diversity} both choose the diversity term; pass one of them.")
     if generator is not None: GENERATORS.lookup(generator)  # an unknown name: one line naming the registered ones
+    if augment is not None and augment not in AUGMENTATIONS:
+        raise ValueError(f"Unknown augmentation {augment!r}; choose one of {', '.join(AUGMENTATIONS)}.")
     if diversity is not None and diversity not in DIVERSITY_TERMS:
         raise ValueError(f"Unknown diversity term {diversity!r}; choose one of {', '.join(sorted(DIVERSITY_TERMS))}.")
     if lam is not None:
@@ -272,14 +275,16 @@ def train(dataset: str = "digits", # one of `PRESETS`
         if steps <= state["step"]:
             raise ValueError(f"The run in {out} is at step {state['step']} already; pass --steps above it to train on.")
         stored = {"lam": state["objective"]["lam"], "seed": state["train_config"]["seed"],
-                  "diversity": state["objective"]["diversity"]["name"], "generator": state["generator"]["name"]}
+                  "diversity": state["objective"]["diversity"]["name"], "generator": state["generator"]["name"],
+                  "augment": state["train_config"].get("augment", "none")}
         _refuse_new_run_options(out, {**stored, "recipe": recipe_of(state)}, lam=asked_lam, seed=seed or None,
-                                diversity=diversity, recipe=recipe, generator=generator)
+                                diversity=diversity, recipe=recipe, generator=generator, augment=augment)
     else:
         _refuse_existing_run(out, overwrite)
         val_every = max(1, min(1000, steps // 4)) if val_every is None else val_every
         training, term = RECIPES[recipe or "paper"].build(preset, lam)
-        config = TrainConfig(steps=steps, seed=seed, val_every=val_every, checkpoint_every=val_every, **training)
+        config = TrainConfig(steps=steps, seed=seed, val_every=val_every, checkpoint_every=val_every,
+                             augment=augment or "none", **training)
         if diversity not in (None, term.name): term = DIVERSITY_TERMS[diversity]()
         objective = Objective(lam=lam, diversity=term)
     n_nets = state["train_config"]["n_nets"] if resume else config.n_nets
@@ -635,6 +640,7 @@ def hyperweights_train(
     diversity: str = None,   # diversity term: kl_entropy (the papers'), none, output_entropy, kernel_repulsion, mutual_information
     recipe: str = None,      # paper (the default: the papers' loss) or mi_noise (+ λ/3 × disagreement on noise images, 8 networks a step)
     generator: str = None,   # hypernetwork (the papers', the default) or static_hypernetwork (Ha et al.'s), with their defaults for the target
+    augment: str = None,     # training images: none (the papers', the default) or crop_flip (random 4-pixel crops and mirror images, for CIFAR)
 ):
     "Train a hypernetwork, then report the test accuracy of sampled networks and of their ensemble."
     with stop_on_signals() as asked, _user_errors("hyperweights_train"):  # the error line printed while a signal only asks
@@ -642,7 +648,8 @@ def hyperweights_train(
         try:
             result = train(dataset=dataset, root=root, steps=steps, lam=lam, seed=seed, out=out, resume=resume,
                            device=device, n_eval=n_eval, download=download, overwrite=overwrite, baseline=baseline,
-                           progress=sys.stdout.isatty(), stop=asked, diversity=diversity, recipe=recipe, generator=generator)
+                           progress=sys.stdout.isatty(), stop=asked, diversity=diversity, recipe=recipe, generator=generator,
+                           augment=augment)
         except TrainingInterrupted as e:
             if os.environ.get("RANK", "0") == "0": print(f"hyperweights_train: {e}", file=sys.stderr)  # torchrun: one says it
             raise SystemExit(130) from None  # 128 + SIGINT, as shells do

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['MNIST_FILES', 'FASHION_MNIST_FOLDERS', 'DATASETS', 'ImageData', 'digits', 'DatasetNotFoundError', 'default_root',
-           'mnist', 'fashion_mnist', 'cifar10', 'cifar100', 'load_dataset', 'DistinctBatches']
+__all__ = ['MNIST_FILES', 'FASHION_MNIST_FOLDERS', 'DATASETS', 'AUGMENTATIONS', 'ImageData', 'digits', 'DatasetNotFoundError',
+           'default_root', 'mnist', 'fashion_mnist', 'cifar10', 'cifar100', 'load_dataset', 'crop_flip',
+           'DistinctBatches']
 
 # %% ../nbs/00_data.ipynb #be420cef
 @dataclass(frozen=True)
@@ -214,6 +216,27 @@ def load_dataset(name: str, # one of `DATASETS`: 'digits', 'mnist', 'fashion_mni
     if name == "digits": return digits(device=device)
     return DATASETS[name](root=root, download=download, device=device)
 
+# %% ../nbs/00_data.ipynb #au000002
+AUGMENTATIONS = ("none", "crop_flip")
+
+def crop_flip(images: torch.Tensor, # images `[..., C, H, W]`, any leading shape
+              generator: torch.Generator | None = None, # CPU source of the offsets and flips; None: torch's default
+              pad: int = 4, # zero pixels added on each side before cropping
+             ) -> torch.Tensor:
+    "Each image cropped at a random offset from its zero-padded copy and flipped left-right with probability ½."
+    *lead, C, H, W = images.shape
+    flat = images.reshape(-1, C, H, W)
+    n, device = len(flat), images.device
+    top, left = (torch.randint(0, 2 * pad + 1, (n,), generator=generator) for _ in range(2))
+    flip = torch.rand(n, generator=generator) < 0.5
+    rows = top[:, None] + torch.arange(H)                      # [n, H] rows of the padded image
+    cols = left[:, None] + torch.arange(W)                     # [n, W]
+    cols = torch.where(flip[:, None], cols.flip(1), cols)      # a flipped window reads its columns backwards
+    padded = F.pad(flat, (pad, pad, pad, pad))
+    picked = padded[torch.arange(n, device=device)[:, None, None, None], torch.arange(C, device=device)[:, None, None],
+                    rows.to(device)[:, None, :, None], cols.to(device)[:, None, None, :]]
+    return picked.reshape(images.shape)
+
 # %% ../nbs/00_data.ipynb #e6f5ba6c
 class DistinctBatches:
     "An endless iterator of `(images [N, B, C, H, W], labels [N, B])`: N×B distinct images per step."
@@ -222,12 +245,15 @@ class DistinctBatches:
                  y: torch.Tensor, # their labels `[n]`
                  n_nets: int, # N: generated networks per step
                  per_net: int, # B: images per network per step; N×B must not exceed `n`
-                 seed: int = 0, # seeds the sampler's own generator for the shuffles
+                 seed: int = 0, # seeds the sampler's own generator for the shuffles (and the augmentation)
+                 augment: str = "none", # one of `AUGMENTATIONS`: 'none', or 'crop_flip' (random crops and flips)
                 ):
         if n_nets * per_net > len(x):
             raise ValueError(f"DistinctBatches needs n_nets*per_net <= {len(x)}, the split's size; "
                              f"got n_nets={n_nets}, per_net={per_net}.")
-        self.x, self.y, self.n_nets, self.per_net = x, y, n_nets, per_net
+        if augment not in AUGMENTATIONS:
+            raise ValueError(f"DistinctBatches: augment={augment!r} is not one of {AUGMENTATIONS}.")
+        self.x, self.y, self.n_nets, self.per_net, self.augment = x, y, n_nets, per_net, augment
         self.generator = torch.Generator().manual_seed(seed)
         self.perm, self.pos = self._shuffle(), 0
 
@@ -243,7 +269,9 @@ class DistinctBatches:
         idx = self.perm[self.pos:self.pos + need]
         self.pos += need
         shape = (self.n_nets, self.per_net)
-        return self.x[idx].view(*shape, *self.x.shape[1:]), self.y[idx].view(shape)
+        images = self.x[idx].view(*shape, *self.x.shape[1:])
+        if self.augment == "crop_flip": images = crop_flip(images, self.generator)
+        return images, self.y[idx].view(shape)
 
     def state_dict(self) -> dict:
         "The sampler's position and random state, so that a resumed run draws the same batches."

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from .loop import with_progress, descend
-from .data import ImageData, DistinctBatches, load_dataset
+from .data import ImageData, DistinctBatches, load_dataset, AUGMENTATIONS
 from .targets import CONV_IMPLS, TargetSpec, forward, spec_to_dict, spec_from_dict
 from .gauge import GAUGE_MODES, gauge_fix
 from .function_diversity import probe_batch
@@ -50,9 +50,11 @@ class TrainConfig:
     seed: int = 8734             # seeds the model init, the noise and the data order
     conv_impl: str | None = None # batched conv implementation; None picks the device default
     target_chunk: int | None = None # networks per target forward/backward chunk; None: device default, 0: all
+    augment: str = "none"        # training-image augmentation, one of `AUGMENTATIONS`: 'none' (the papers') or 'crop_flip'
 
     def __post_init__(self):  # a typo fails here, not after the data are loaded and the first validation has run
-        for name, value, choices in [("gauge", self.gauge, GAUGE_MODES), ("conv_impl", self.conv_impl, (None, *CONV_IMPLS))]:
+        for name, value, choices in [("gauge", self.gauge, GAUGE_MODES), ("conv_impl", self.conv_impl, (None, *CONV_IMPLS)),
+                                     ("augment", self.augment, AUGMENTATIONS)]:
             if value not in choices: raise ValueError(f"TrainConfig.{name}={value!r} is not one of {choices}.")
         # The entropy estimate needs at least two networks: each one's nearest neighbour is another.
         for name, least in [("steps", 0), ("n_nets", 2), ("images_per_net", 1), ("val_every", 1), ("val_nets", 2),
@@ -310,7 +312,7 @@ class Trainer:
         self.generator.to(data.train[0].device)
         self.optimizer = torch.optim.Adam(generator.parameters(), lr=c.lr, betas=(0.9, 0.999), eps=1e-8)
         self.scheduler = torch.optim.lr_scheduler.ExponentialLR(self.optimizer, gamma=c.lr_decay)
-        self.batches = DistinctBatches(*data.train, c.n_nets, c.images_per_net, seed=c.seed)
+        self.batches = DistinctBatches(*data.train, c.n_nets, c.images_per_net, seed=c.seed, augment=c.augment)
         self.noise = torch.Generator().manual_seed(c.seed + 1)
         self.val_z = generator.sample_noise(c.val_nets, torch.Generator().manual_seed(c.seed + 2))
         self.step, self.lam = 0, self.objective.lam
