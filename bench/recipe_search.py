@@ -1,7 +1,7 @@
 """Every training recipe tried on digits and on CIFAR-10 (LeNet) at the equal-cost budget of `bench/ensembles.py`
 (2,048,000 target image passes: the default digits run's 2,000 steps × 32 networks × 32 images, and the CIFAR run's
 4,000 steps × 16 × 32), one seed at a time, one line per recipe and ensemble size. The levers: networks per step against images per network at the same passes, the learning rate
-and its decay, and the diversity term (the papers' Ĥ, the mutual information on noise probes, the kernel
+with its warm-up and decay, a λ schedule, and the diversity term (the papers' Ĥ, the mutual information on noise probes, the kernel
 repulsion, and Ĥ plus the mutual information as a `WeightedSum`); the probe images of a term on outputs are
 counted in the passes and taken from the network's own images.
 
@@ -34,9 +34,9 @@ HERE = Path(__file__).parent
 PASSES = 2_048_000  # the default digits run's target image passes, and the CIFAR run's
 results_file = lambda dataset: HERE / "results" / f"recipe_search_{dataset}.jsonl"
 
-def recipe(name, lam=3e3, term=None, n_nets=32, per_net=32, **training):
+def recipe(name, lam=3e3, term=None, n_nets=32, per_net=32, lam_rate=1.0, **training):
     "A named recipe at the equal-cost budget: its steps follow from the image passes of one step."
-    objective = Objective(lam=lam, diversity=term or KLEntropy())
+    objective = Objective(lam=lam, lam_rate=lam_rate, diversity=term or KLEntropy())
     one_step = TrainConfig(steps=1, n_nets=n_nets, images_per_net=per_net, **training)
     steps = PASSES // image_passes(one_step, objective)
     return name, (replace(one_step, steps=steps, val_every=steps, val_nets=50), objective)
@@ -59,6 +59,11 @@ DIGITS = dict([
     recipe("n8_kl_mi100", n_nets=8, per_net=112, term=kl_mi(100.0, 16)),
     recipe("n8_kl_mi1000", n_nets=8, per_net=112, term=kl_mi(1000.0, 16)),
     recipe("n8_kl_mi300_lr1e-3", n_nets=8, per_net=112, lr=1e-3, lr_decay=0.99885, term=kl_mi(300.0, 16)),
+    recipe("b16", per_net=16),                          # fewer images per network, more steps (4,000)
+    recipe("b8", per_net=8),                            # (8,000 steps)
+    recipe("lam_up", lam=3e2, lam_rate=10 ** (1 / 2000)),     # λ annealed from 3e2 up to 3e3 over the 2,000 steps
+    recipe("lam_down", lam=3e4, lam_rate=10 ** (-1 / 2000)),  # λ from 3e4 down to 3e3
+    recipe("lr1e-3_warmup", lr=1e-3, lr_decay=0.1 ** (1 / 2000), lr_warmup=200),  # 200 steps of warm-up, then down to 1e-4
 ])
 
 CIFAR_KL = KLEntropy(coords=5000)  # the CIFAR preset's Ĥ

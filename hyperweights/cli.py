@@ -556,6 +556,8 @@ def train_charlm(text=None, # a UTF-8 text file or a folder of .txt files; None:
                  cell: str = "hyperlstm", # 'hyperlstm' or 'lstm'
                  layer_norm: bool = False, # the layer-normalised HyperLSTM
                  hidden: int = 512, # units of the main LSTM
+                 hyper_size: int = 128, # units of the hyper LSTM (hyperlstm only)
+                 hyper_embed: int = 4, # length of its embeddings z (hyperlstm only)
                  steps: int = 2000, # training steps at most
                  seconds: float | None = None, # stop after this much training time; None: no limit
                  seq_len: int = 100, # characters per training window (at least 2)
@@ -574,13 +576,15 @@ def train_charlm(text=None, # a UTF-8 text file or a folder of .txt files; None:
     "Train a character model on a text, save it, and return its bits per character and a sample of its text."
     if cell not in CELLS: raise ValueError(f"Unknown cell {cell!r}; choose one of {', '.join(CELLS)}.")
     if seq_len < 2: raise ValueError(f"seq_len={seq_len}: a window needs at least 2 characters (one to read, one to predict).")
-    check_positive(steps=steps, batch=batch, hidden=hidden, eval_every=eval_every)
+    check_positive(steps=steps, batch=batch, hidden=hidden, eval_every=eval_every, hyper_size=hyper_size, hyper_embed=hyper_embed)
     check_finite(lr=lr, temperature=temperature, **({} if seconds is None else {"seconds": seconds}))
     if seconds is not None and seconds <= 0: raise ValueError(f"seconds={seconds}: it must be above 0 (or left out).")
-    if lr <= 0 or temperature <= 0 or sample < 0:
-        raise ValueError(f"lr={lr}, temperature={temperature}, sample={sample}: lr and temperature must be above 0, sample 0 or more.")
+    for name, value in (("lr", lr), ("temperature", temperature)):
+        if value <= 0: raise ValueError(f"{name}={value}: it must be above 0.")
+    if sample < 0: raise ValueError(f"sample={sample}: it must be 0 (no sample) or more.")
     check_seed(seed)
-    config = CharModelConfig(1, cell, hidden_size=hidden, layer_norm=layer_norm)  # refuses a bad combination now
+    config = CharModelConfig(1, cell, hidden_size=hidden, hyper_size=hyper_size, hyper_embed=hyper_embed,
+                             layer_norm=layer_norm)  # refuses a bad combination now
     device, out = resolve_device(device), writable_folder(Path("runs") / "charlm" if out is None else out)
     if (out / "model.pt").exists() and not overwrite:
         raise FileExistsError(f"{out / 'model.pt'} exists; pass --overwrite to replace it, or another --out.")
@@ -610,7 +614,7 @@ def _report(metrics: dict) -> str:
             f"max {metrics['acc_max']:.4f})\nensembles: majority vote {metrics['acc_majority']:.4f}, "
             f"mean probability {metrics['acc_mean_prob']:.4f}, most confident {metrics['acc_most_confident']:.4f}")
 
-USER_ERRORS = (ValueError, OSError, CheckpointError, NonFiniteLossError, PeerLostError)  # OSError: files, folders, permissions
+USER_ERRORS = (ValueError, OSError, CheckpointError, NonFiniteLossError, PeerLostError, FloatingPointError)  # OSError: files, folders, permissions
 
 @contextmanager
 def _user_errors(command: str):
@@ -769,7 +773,9 @@ def hyperweights_charlm(
     cell: str = "hyperlstm", # 'hyperlstm' or 'lstm'
     layer_norm: bool = False, # the layer-normalised HyperLSTM
     hidden: int = 512,       # units of the main LSTM
-    steps: int = 2000,       # training steps at most
+    hyper_size: int = 128,   # units of the hyper LSTM (hyperlstm only)
+    hyper_embed: int = 4,    # length of the hyper LSTM's embeddings z (hyperlstm only)
+    steps: int = 2000,       # training steps at most (a 512-unit HyperLSTM takes about 0.4 s a step on 2 CPU cores)
     seconds: float = None,   # stop after this much training time (default: no limit)
     seq_len: int = 100,      # characters per training window (at least 2)
     batch: int = 32,         # windows per step
@@ -787,7 +793,8 @@ def hyperweights_charlm(
     "Train a HyperLSTM (or LSTM) character model on a text; print bits per character and a sample; save the model."
     with _user_errors("hyperweights_charlm"):
         use_threads(threads)
-        result = train_charlm(text, cell=cell, layer_norm=layer_norm, hidden=hidden, steps=steps, seconds=seconds,
+        result = train_charlm(text, cell=cell, layer_norm=layer_norm, hidden=hidden, hyper_size=hyper_size,
+                              hyper_embed=hyper_embed, steps=steps, seconds=seconds,
                               seq_len=seq_len, batch=batch, lr=lr, eval_every=eval_every, seed=seed, out=out,
                               sample=sample, prime=prime, temperature=temperature, device=device, overwrite=overwrite,
                               progress=sys.stdout.isatty())

@@ -17,11 +17,58 @@ from torch import nn
 from .loop import with_progress
 
 # %% auto #0
-__all__ = ['SONNETS', 'CELLS', 'HyperLSTMCell', 'HyperLSTM', 'read_text', 'CharText', 'char_text', 'load_text', 'CharModelConfig',
-           'CharModel', 'bits_per_char', 'fit_char_model', 'sample_text', 'save_char_model', 'load_char_model',
-           'plot_curves']
+__all__ = ['SONNETS', 'CELLS', 'lstm_update', 'orthogonal_gates', 'LayerNormLSTMCell', 'HyperLSTMCell', 'HyperLSTM', 'read_text',
+           'CharText', 'char_text', 'load_text', 'CharModelConfig', 'CharModel', 'bits_per_char', 'fit_char_model',
+           'sample_text', 'save_char_model', 'load_char_model', 'plot_curves']
 
 # %% ../nbs/04c_hyperlstm.ipynb #hl000006
+def lstm_update(gates: torch.Tensor, # pre-activations `[B, 4, H]` in the order i, f, g, o
+                c: torch.Tensor, # the previous cell `[B, H]`
+                cell_norm: nn.Module | None = None, # a `LayerNorm` for the cell inside the output's tanh, if any
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+    "The LSTM's update from its gates: the new output h and cell c."
+    i, f, g, o = gates.unbind(1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c if cell_norm is None else cell_norm(c)), c
+
+def orthogonal_gates(weight: torch.Tensor, # a stacked gate matrix `[4·H, n]`
+                    ) -> torch.Tensor:
+    "Each gate's `[H, n]` block set to a random orthogonal matrix (the paper's initialisation of W_x and W_h)."
+    with torch.no_grad():
+        for block in weight.chunk(4): nn.init.orthogonal_(block)
+    return weight
+
+class LayerNormLSTMCell(nn.Module):
+    "An LSTM cell with every gate's pre-activation and the cell layer-normalised (arXiv:1607.06450), like `nn.LSTMCell`'s interface."
+    def __init__(self,
+                 input_size: int, # features of the input
+                 hidden_size: int, # units
+                ):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.weight_ih = nn.Parameter(torch.empty(4 * hidden_size, input_size))
+        self.weight_hh = nn.Parameter(torch.empty(4 * hidden_size, hidden_size))
+        self.gate_gain, self.gate_bias = nn.Parameter(torch.empty(4, hidden_size)), nn.Parameter(torch.empty(4, hidden_size))
+        self.cell_norm = nn.LayerNorm(hidden_size)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        "Orthogonal weights gate by gate, unit gains, zero biases but the forget gate's 1."
+        orthogonal_gates(self.weight_ih); orthogonal_gates(self.weight_hh)
+        with torch.no_grad():
+            self.gate_gain.fill_(1.0); self.gate_bias.zero_(); self.gate_bias[1] = 1.0
+        self.cell_norm.reset_parameters()
+
+    def forward(self,
+                x: torch.Tensor, # `[B, input_size]`
+                state: tuple[torch.Tensor, torch.Tensor] | None = None, # (h, c); None: zeros
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        "The new (h, c)."
+        B, H = len(x), self.hidden_size
+        h, c = (x.new_zeros(B, H), x.new_zeros(B, H)) if state is None else state
+        gates = (x @ self.weight_ih.T + h @ self.weight_hh.T).view(B, 4, H)
+        return lstm_update(F.layer_norm(gates, (H,)) * self.gate_gain + self.gate_bias, c, self.cell_norm)
+
 class HyperLSTMCell(nn.Module):
     "One step of a HyperLSTM: a small LSTM reads (x_t, h_{t-1}) and rescales the rows of the main LSTM's weights."
     def __init__(self,
@@ -29,7 +76,7 @@ class HyperLSTMCell(nn.Module):
                  hidden_size: int, # units of the main LSTM, N_h
                  hyper_size: int = 128, # units of the hyper LSTM
                  embed_size: int = 4, # length N_z of each embedding z
-                 layer_norm: bool = False, # layer-normalise the gates and the cell (the paper's best variant)
+                 layer_norm: bool = False, # layer-normalise the gates and the cells of both LSTMs (the paper's best variant)
                 ):
         super().__init__()
         self.hidden_size, self.hyper_size, self.embed_size, self.layer_norm = hidden_size, hyper_size, embed_size, layer_norm
@@ -37,7 +84,7 @@ class HyperLSTMCell(nn.Module):
         self.w_x = nn.Linear(input_size, 4 * H, bias=False)         # W_x^y for y = i, f, g, o, stacked
         self.w_h = nn.Linear(H, 4 * H, bias=False)                  # W_h^y
         self.bias = nn.Parameter(torch.zeros(4, H))                 # b_0^y
-        self.hyper = nn.LSTMCell(input_size + H, hyper_size)        # reads (x_t, h_{t-1})
+        self.hyper = (LayerNormLSTMCell if layer_norm else nn.LSTMCell)(input_size + H, hyper_size)  # reads (x_t, h_{t-1})
         self.to_z_scale = nn.Linear(hyper_size, 2 * 4 * Nz)         # z_x^y, z_h^y from ĥ_t
         self.to_z_bias = nn.Linear(hyper_size, 4 * Nz, bias=False)  # z_b^y from ĥ_t
         self.scale = nn.Parameter(torch.empty(2, 4, Nz, H))         # W_xz^y, W_hz^y: embeddings → row scales d
@@ -48,10 +95,13 @@ class HyperLSTMCell(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        "W_x, W_h as PyTorch's LSTM (uniform ±1/√N_h), forget bias 1; every row scale starts at 0.1, the bias shift at 0."
-        bound = 1 / math.sqrt(self.hidden_size)
+        "The paper's: W_x, W_h orthogonal gate by gate (the hyper LSTM's too), forget biases 1, row scales 0.1, bias shift 0."
+        for w in (self.w_x.weight, self.w_h.weight, self.hyper.weight_ih, self.hyper.weight_hh): orthogonal_gates(w)
+        if isinstance(self.hyper, nn.LSTMCell):
+            with torch.no_grad():
+                self.hyper.bias_ih.zero_(); self.hyper.bias_hh.zero_(); self.hyper.bias_ih[self.hyper_size:2 * self.hyper_size] = 1.0
+        else: self.hyper.reset_parameters()
         with torch.no_grad():
-            for w in (self.w_x.weight, self.w_h.weight): w.uniform_(-bound, bound)
             self.bias.zero_()
             self.bias[1] = 1.0
             self.to_z_scale.weight.zero_()
@@ -84,9 +134,7 @@ class HyperLSTMCell(nn.Module):
         B, H = len(x), self.hidden_size
         gates = d_x * self.w_x(x).view(B, 4, H) + d_h * self.w_h(h).view(B, 4, H) + self.bias + shift
         if self.layer_norm: gates = F.layer_norm(gates, (H,)) * self.gate_gain + self.gate_bias
-        i, f, g, o = gates.unbind(1)
-        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        h = torch.sigmoid(o) * torch.tanh(self.cell_norm(c) if self.layer_norm else c)
+        h, c = lstm_update(gates, c, self.cell_norm if self.layer_norm else None)
         return h, (h, c, hyper_h, hyper_c)
 
 # %% ../nbs/04c_hyperlstm.ipynb #hl000019
@@ -228,6 +276,7 @@ def bits_per_char(model: CharModel, # a character model (put back in its trainin
                   rows: int = 16, # pieces of the stream read side by side
                  ) -> float:
     "Mean bits per predicted character of `ids`, reading it in `rows` contiguous pieces with the state carried."
+    if seq_len < 1 or rows < 1: raise ValueError(f"seq_len={seq_len}, rows={rows}: each must be at least 1.")
     rows = max(1, min(rows, (len(ids) - 1) // 2))
     length = (len(ids) - 1) // rows
     if length < 1: raise ValueError(f"{len(ids)} characters are too few to predict any; pass at least 2.")
@@ -257,7 +306,7 @@ def fit_char_model(model: CharModel, # trained in place
     "Train on random windows of the training text; return the history of training and validation bits per character."
     if seq_len < 2: raise ValueError(f"seq_len={seq_len}: a window needs at least 2 characters (one to read, one to predict).")
     if min(steps, batch, eval_every) < 1: raise ValueError(f"steps={steps}, batch={batch}, eval_every={eval_every}: each must be at least 1.")
-    if len(text.train) < seq_len + 2:
+    if len(text.train) < seq_len + 1:
         raise ValueError(f"The training text has {len(text.train)} characters, fewer than one window of seq_len + 1 = "
                          f"{seq_len + 1}; lower seq_len or use a longer text.")
     device, draws = next(model.parameters()).device, torch.Generator().manual_seed(seed)
@@ -270,6 +319,8 @@ def fit_char_model(model: CharModel, # trained in place
         windows = text.train[torch.randint(len(text.train) - seq_len, (batch, 1), generator=draws) + offsets].to(device)
         logits, _ = model(windows[:, :-1])
         loss = F.cross_entropy(logits.flatten(0, 1), windows[:, 1:].flatten())
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"The training loss became {loss.item()} at step {step}; lower the learning rate (lr={lr}).")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -287,7 +338,7 @@ def fit_char_model(model: CharModel, # trained in place
 # %% ../nbs/04c_hyperlstm.ipynb #hl000045
 @torch.no_grad()
 def sample_text(model: CharModel, # a trained character model (put back in its training mode afterwards)
-                text: CharText, # gives the alphabet
+                text: CharText | str, # the text it was trained on, or just its alphabet (`load_char_model` returns it)
                 prime: str = "\n", # text the model reads first; it starts the sample
                 length: int = 300, # characters to draw after the prime
                 temperature: float = 1.0, # divides the logits; above 0
@@ -296,12 +347,14 @@ def sample_text(model: CharModel, # a trained character model (put back in its t
     "The prime followed by `length` characters drawn from the model one at a time."
     if not temperature > 0: raise ValueError(f"temperature={temperature}: it must be above 0.")
     if not prime: raise ValueError("prime is empty; give the model at least one character to start from.")
+    if isinstance(text, str): text = CharText(text, *(torch.empty(0, dtype=torch.int64),) * 3)
     device = next(model.parameters()).device
     was_training, drawn = model.training, []
     model.eval()
     logits, state = model(text.encode(prime)[None].to(device))
     for _ in range(length):
-        probs = torch.softmax(logits[0, -1].double().cpu() / temperature, 0)
+        last = logits[0, -1].double().cpu()
+        probs = torch.softmax((last - last.max()) / temperature, 0)  # the largest is 0: a tiny temperature gives argmax, not NaN
         drawn.append(torch.multinomial(probs, 1, generator=generator))
         logits, state = model(drawn[-1][None].to(device), state)
     model.train(was_training)
@@ -321,7 +374,8 @@ def load_char_model(path, # a file `save_char_model` wrote
                     device="cpu", # where the weights go
                    ) -> tuple[CharModel, str]:
     "The model stored in `path` and its alphabet."
-    state = torch.load(path, map_location=device, weights_only=True)
+    try: state = torch.load(path, map_location=device, weights_only=True)
+    except Exception: raise ValueError(f"{path} is not a character model saved by save_char_model (torch cannot read it).") from None
     if not (isinstance(state, dict) and {"config", "state_dict", "alphabet"} <= state.keys()):
         raise ValueError(f"{path} is not a character model saved by save_char_model.")
     model = CharModel(CharModelConfig(**state["config"])).to(device)

@@ -27,9 +27,10 @@ from .evaluate import EVAL_BUDGET, EVAL_IMAGES, predict, majority_vote, ensemble
 
 # %% auto #0
 __all__ = ['SEED_RANGE', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'V1_OBJECTIVE_FIELDS', 'TARGET_CHUNK', 'TRAINER_KEYS',
-           'TrainConfig', 'Objective', 'CheckpointError', 'atomic_save', 'save_checkpoint', 'load_tagged',
-           'upgrade_checkpoint', 'load_checkpoint', 'chunked_cross_entropy', 'training_loss', 'image_passes',
-           'validation_metrics', 'NonFiniteLossError', 'Trainer', 'plot_history', 'load_hypernet', 'load_run']
+           'TrainConfig', 'learning_rate_schedule', 'Objective', 'CheckpointError', 'atomic_save', 'save_checkpoint',
+           'load_tagged', 'upgrade_checkpoint', 'load_checkpoint', 'chunked_cross_entropy', 'training_loss',
+           'image_passes', 'validation_metrics', 'NonFiniteLossError', 'Trainer', 'plot_history', 'load_hypernet',
+           'load_run']
 
 # %% ../nbs/05_train.ipynb #db862d93
 SEED_RANGE = (0, 2**63 - 3)  # a run seeds torch generators with seed, seed + 1 and seed + 2
@@ -40,6 +41,7 @@ class TrainConfig:
     steps: int = 13_000          # training steps
     lr: float = 3e-4             # Adam learning rate at step 0
     lr_decay: float = 0.99998    # learning rate multiplied by this after every step
+    lr_warmup: int = 0           # steps of linear warm-up: step s trains at lr·min(1, (s+1)/lr_warmup)·lr_decay^s (0: none)
     n_nets: int = 32             # noise vectors (generated networks) per step
     images_per_net: int = 32     # distinct training images per generated network
     val_every: int = 1000        # validate every this many steps (and at step 0)
@@ -58,7 +60,7 @@ class TrainConfig:
             if value not in choices: raise ValueError(f"TrainConfig.{name}={value!r} is not one of {choices}.")
         # The entropy estimate needs at least two networks: each one's nearest neighbour is another.
         for name, least in [("steps", 0), ("n_nets", 2), ("images_per_net", 1), ("val_every", 1), ("val_nets", 2),
-                            ("log_every", 1), ("checkpoint_every", 1)]:
+                            ("log_every", 1), ("checkpoint_every", 1), ("lr_warmup", 0)]:
             if getattr(self, name) < least:
                 raise ValueError(f"TrainConfig.{name}={getattr(self, name)!r} must be at least {least}.")
         if self.target_chunk is not None and self.target_chunk < 0:
@@ -67,6 +69,14 @@ class TrainConfig:
             raise ValueError(f"TrainConfig.seed={self.seed} must be between 0 and 2**63 - 3.")
         if not (self.lr > 0 and 0 < self.lr_decay <= 1):
             raise ValueError(f"TrainConfig needs lr > 0 and 0 < lr_decay <= 1; got lr={self.lr}, lr_decay={self.lr_decay}.")
+
+def learning_rate_schedule(optimizer: torch.optim.Optimizer, # the generator's optimiser
+                           config: TrainConfig, # its lr_decay and lr_warmup
+                          ) -> torch.optim.lr_scheduler.LRScheduler:
+    "The papers' exponential decay (`lr_decay` a step), after a linear warm-up over `lr_warmup` steps if there is one."
+    if not config.lr_warmup: return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.lr_decay)
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / config.lr_warmup) * config.lr_decay ** step)
 
 # %% ../nbs/05_train.ipynb #ob000002
 @dataclass(frozen=True)
@@ -311,7 +321,7 @@ class Trainer:
         c = self.config
         self.generator.to(data.train[0].device)
         self.optimizer = torch.optim.Adam(generator.parameters(), lr=c.lr, betas=(0.9, 0.999), eps=1e-8)
-        self.scheduler = torch.optim.lr_scheduler.ExponentialLR(self.optimizer, gamma=c.lr_decay)
+        self.scheduler = learning_rate_schedule(self.optimizer, c)
         self.batches = DistinctBatches(*data.train, c.n_nets, c.images_per_net, seed=c.seed, augment=c.augment)
         self.noise = torch.Generator().manual_seed(c.seed + 1)
         self.val_z = generator.sample_noise(c.val_nets, torch.Generator().manual_seed(c.seed + 2))
