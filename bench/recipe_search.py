@@ -64,6 +64,8 @@ DIGITS = dict([
     recipe("lam_up", lam=3e2, lam_rate=10 ** (1 / 2000)),     # λ annealed from 3e2 up to 3e3 over the 2,000 steps
     recipe("lam_down", lam=3e4, lam_rate=10 ** (-1 / 2000)),  # λ from 3e4 down to 3e3
     recipe("lr1e-3_warmup", lr=1e-3, lr_decay=0.1 ** (1 / 2000), lr_warmup=200),  # 200 steps of warm-up, then down to 1e-4
+    recipe("mi_noise_lr1e-3_warmup", n_nets=8, per_net=112, term=kl_mi(1000.0, 16),   # mi_noise with that schedule
+           lr=1e-3, lr_decay=0.1 ** (1 / 2000), lr_warmup=200),
 ])
 
 CIFAR_KL = KLEntropy(coords=5000)  # the CIFAR preset's Ĥ
