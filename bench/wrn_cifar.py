@@ -92,7 +92,7 @@ def summary_table() -> str:
         paper_error, paper_m = PAPER.get((r["model"], r["depth"], r["widen"]), ("—", "—"))
         label = ("WRN" if r["model"] == "wrn" else "Hyper") + f" {r['depth']}-{r['widen']}"
         lines.append(f"| {label} | {r['epochs']} | {r['trained_parameters']:,} | {100 * (1 - r['test_acc']):.2f}% | "
-                     f"{paper_error}%, {paper_m} M | {r['train_seconds'] / 3600:.1f} | {r['date']} |")
+                     f"{paper_error}%, {paper_m} M | {r['train_seconds'] / 3600:.2f} | {r['date']} |")
     return "\n".join(lines)
 
 @call_parse
