@@ -25,21 +25,16 @@ import torch
 import torch.nn.functional as F
 from fastcore.script import call_parse
 
-from hyperweights.data import cifar10, default_root, DistinctBatches
+from hyperweights.data import cifar10, DistinctBatches
 from hyperweights.modules import module_target, batchnorm_statistics
 from hyperweights.resnets import WideResNet
 from hyperweights.static_hypernet import StaticHyperNetwork, wrn_config
+from cifar_lenet import cifar_root  # the CIFAR-10 folder rule every CIFAR bench shares
 
 HERE = Path(__file__).parent
 warnings.filterwarnings("ignore", message="No rescaling gauge")  # no entropy term here, so no gauge is needed
 PAPER = {("wrn", 40, 1): (6.73, 0.563), ("hyper", 40, 1): (8.02, 0.097), ("wrn", 40, 2): (5.66, 2.236),
          ("hyper", 40, 2): (7.23, 0.148)}  # arXiv:1609.09106 Table 2: test error (%), parameters (millions)
-
-def cifar_root(root):
-    "`root`, else the JPEG copy under the data folder if there is one, else the data folder."
-    if root is not None: return root
-    jpeg = default_root() / "cifar10-jpeg"
-    return jpeg if jpeg.is_dir() else default_root()
 
 class Conventional(torch.nn.Module):
     "WRN depth-widen trained as it is."
@@ -47,10 +42,10 @@ class Conventional(torch.nn.Module):
         super().__init__()
         self.net = WideResNet(depth, widen)
     def forward(self, x): return self.net(x)
-    @torch.no_grad()
     def evaluator(self, train_images):
+        "The network in evaluation mode (its own running statistics)."
         self.eval()
-        return lambda x: self.net(x)
+        return self.net
 
 class Hyper(torch.nn.Module):
     "WRN depth-widen whose kernels a static hypernetwork generates; the batched target forward runs them."
@@ -60,8 +55,8 @@ class Hyper(torch.nn.Module):
         self.generator = StaticHyperNetwork(self.spec, wrn_config())
     def weights(self): return self.generator(self.generator.sample_noise(1))  # [1, P]
     def forward(self, x): return self.spec.forward(self.weights(), x)[0]
-    @torch.no_grad()
     def evaluator(self, train_images):
+        "The generated weights with BatchNorm statistics from `train_images`."
         self.eval()
         flat = self.weights()
         stats = batchnorm_statistics(self.spec, flat, train_images)
