@@ -1,6 +1,6 @@
-"""Every training recipe tried on digits and on CIFAR-10 (LeNet) at the equal-cost budget of `bench/ensembles.py`
-(2,048,000 target image passes: the default digits run's 2,000 steps × 32 networks × 32 images, and the CIFAR run's
-4,000 steps × 16 × 32), one seed at a time, one line per recipe and ensemble size. The levers: networks per step against images per network at the same passes, the learning rate
+"""Every training recipe tried on digits, MNIST and CIFAR-10 (LeNet) at the equal-cost budget of `bench/ensembles.py`
+(2,048,000 target image passes: the default digits run's 2,000 steps × 32 networks × 32 images, MNIST's shortened
+budget of the same shape, and the CIFAR run's 4,000 steps × 16 × 32), one seed at a time, one line per recipe and ensemble size. The levers: networks per step against images per network at the same passes, the learning rate
 with its warm-up and decay, a λ schedule, and the diversity term (the papers' Ĥ, the mutual information on noise probes, the kernel
 repulsion, and Ĥ plus the mutual information as a `WeightedSum`); the probe images of a term on outputs are
 counted in the passes and taken from the network's own images.
@@ -8,10 +8,11 @@ counted in the passes and taken from the network's own images.
     python bench/recipe_search.py --seed 0 --recipes default kl_mi300_b24   # about a minute a recipe on 2 CPU cores
     python bench/recipe_search.py --table_only                                   # the stored results as a markdown table
     python bench/recipe_search.py --dataset cifar10 --root $HYPERWEIGHTS_DATA/cifar10-jpeg --n 100 --recipes mi_noise_x3
+    python bench/recipe_search.py --dataset mnist --root $HYPERWEIGHTS_DATA --n 50 --recipes mi100   # about 10 min a recipe
 
 For each run: the members' mean test accuracy and, for disjoint ensembles of 10, 50 and 200 of `--n` sampled
-networks (200), the vote and mean-probability accuracy, NLL, ECE and the AUROC for inverted test images (by
-predictive entropy), with the validation split's accuracy and NLL of ensembles of 50 and the vote gain of
+networks (200), the vote and mean-probability accuracy, NLL, ECE and the AUROC for foreign images by predictive
+entropy (the inverted test images; on MNIST Fashion-MNIST's test split, as `bench/ensembles.py`), with the validation split's accuracy and NLL of ensembles of 50 and the vote gain of
 ensembles of 10 over their members (for choosing among recipes). Results are appended to
 `bench/results/recipe_search_<dataset>.jsonl`.
 """
@@ -24,8 +25,8 @@ from fastcore.script import call_parse, Param, store_true
 
 from hyperweights.data import load_dataset
 from hyperweights.cli import PRESETS
-from hyperweights.entropy import KLEntropy
-from hyperweights.function_diversity import KernelRepulsion, MutualInformation, WeightedSum
+from hyperweights.entropy import KLEntropy, NoDiversity
+from hyperweights.function_diversity import KernelRepulsion, MutualInformation, OutputEntropy, WeightedSum
 from hyperweights.train import TrainConfig, Objective, image_passes
 from hyperweights.baselines import sampled_hypernetwork
 from hyperweights.ensembles import compare_methods, foreign_images
@@ -78,7 +79,23 @@ CIFAR = dict([
     cifar("mi_noise_lr3e-5", n_nets=8, per_net=48, term=kl_mi(1e3 / 3, 16, kl=CIFAR_KL), lr=3e-5),
     cifar("kl_mi_probe16", per_net=16, term=kl_mi(1e3 / 3, probe=16, kl=CIFAR_KL)),  # disagreement on training images
 ])
-RECIPES = {"digits": DIGITS, "cifar10": CIFAR}
+NO_KL = NoDiversity()
+mnist = lambda name, **kw: recipe(name, **{"lam": 1e3, **kw})
+MNIST = dict([
+    mnist("default"),                                          # the papers' MNIST configuration: λ = 1e3, 32 networks × 32 images
+    mnist("no_entropy", term=NO_KL),                           # the same without Ĥ
+    mnist("mi_noise", n_nets=8, per_net=112, term=kl_mi(1e3 / 3, 16)),  # the mi_noise recipe of the CLI
+    mnist("mi30", per_net=24, term=MutualInformation(noise_probe=8), lam=30),    # λ·CE − MI on 8 noise images, no Ĥ
+    mnist("mi100", per_net=24, term=MutualInformation(noise_probe=8), lam=100),
+    mnist("mi300", per_net=24, term=MutualInformation(noise_probe=8), lam=300),
+    mnist("k100", per_net=24, term=KernelRepulsion(probe=0, noise_probe=8), lam=100),  # the kernel repulsion on noise, no Ĥ
+    mnist("out1e4", per_net=24, term=OutputEntropy(probe=8), lam=1e4),  # Ĥ of the predictions on 8 shared training images
+    mnist("out1e5", per_net=24, term=OutputEntropy(probe=8), lam=1e5),
+])
+RECIPES = {"digits": DIGITS, "cifar10": CIFAR, "mnist": MNIST}
+FOREIGN = {"digits": "inverted", "cifar10": "inverted", "mnist": "fashion_mnist"}  # the OOD column of bench/ensembles.py
+
+auroc = lambda row: next(v for k, v in row.items() if k.startswith("AUROC"))  # the one OOD column of a row
 
 def run(name: str, seed: int, data, spec, foreign, recipes: dict, n: int) -> dict:
     config, objective = recipes[name]
@@ -88,7 +105,7 @@ def run(name: str, seed: int, data, spec, foreign, recipes: dict, n: int) -> dic
     val = compare_methods(spec, replace(data, test=data.val), [method], ensemble=[10, 50])
     for r in rows:
         print(f"{name:>20} seed {seed} {r['ensembles']:>9}: members {r['members acc']:.4f} vote {r['vote acc']:.4f} "
-              f"mean-prob {r['mean-prob acc']:.4f} NLL {r['NLL']:.4f} ECE {r['ECE']:.4f} AUROC {r['AUROC inverted']:.4f} "
+              f"mean-prob {r['mean-prob acc']:.4f} NLL {r['NLL']:.4f} ECE {r['ECE']:.4f} AUROC {auroc(r):.4f} "
               f"({method.seconds:.0f} s)", flush=True)
     return {"name": name, "seed": seed, "rows": rows, "val": val[1:], "val10": val[0], "seconds": method.seconds,
             "steps": config.steps, "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads, torch {torch.__version__}",
@@ -97,14 +114,14 @@ def run(name: str, seed: int, data, spec, foreign, recipes: dict, n: int) -> dic
 def table(dataset: str) -> str:
     "Every stored run: one line per recipe and seed, ensembles of 50 (and on CIFAR the vote gain of ensembles of 10)."
     runs = [json.loads(line) for line in results_file(dataset).read_text().splitlines()]
-    recipes, gain = RECIPES[dataset], dataset != "digits"
+    recipes, gain = RECIPES[dataset], dataset == "cifar10"
     def per_step(name):
         config, objective = recipes[name]
         term = objective.diversity
         probes = term.uses_outputs and (term.probe, term.noise_probe)
         extra = (f" + {probes[0]} shared" if probes and probes[0] else "") + (f" + {probes[1]} noise" if probes and probes[1] else "")
         return f"{config.n_nets} × ({config.images_per_net}{extra})"
-    ood = "AUROC inverted (50)"
+    ood = f"AUROC {FOREIGN[dataset].replace('fashion_mnist', 'Fashion-MNIST')} (50)"
     head = "| recipe | seed | networks × images a step | members acc | vote acc (50) | mean-prob acc (50) | NLL (50) | ECE (50) | " \
            f"{ood} | val NLL (50) | val acc (50) |" + (" val vote gain (10) |" if gain else "")
     lines = [head, "|---" * head.count(" | ") + "|---|"]
@@ -112,15 +129,15 @@ def table(dataset: str) -> str:
         for r in sorted((r for r in runs if r["name"] == name), key=lambda r: r["seed"]):
             e = next(row for row in r["rows"] if row["ensembles"].endswith("× 50"))
             line = (f"| {name} | {r['seed']} | {per_step(name)} | {e['members acc']:.4f} | {e['vote acc']:.4f} | "
-                    f"{e['mean-prob acc']:.4f} | {e['NLL']:.4f} | {e['ECE']:.4f} | {e['AUROC inverted']:.4f} | "
+                    f"{e['mean-prob acc']:.4f} | {e['NLL']:.4f} | {e['ECE']:.4f} | {auroc(e):.4f} | "
                     f"{r['val'][0]['NLL']:.4f} | {r['val'][0]['mean-prob acc']:.4f} |")
             if gain: line += f" {100 * (r['val10']['vote acc'] - r['val10']['members acc']):+.2f} |"
             lines.append(line)
     return "\n".join(lines)
 
 @call_parse
-def main(dataset: str = "digits", # digits or cifar10
-         root: str = None, # data folder of cifar10
+def main(dataset: str = "digits", # digits, mnist or cifar10
+         root: str = None, # data folder of mnist or cifar10
          seed: int = 0, # seed of the run
          n: int = 200, # networks sampled from each trained generator
          recipes: Param("recipes to run (default: all of the dataset's)", str, nargs="+") = None,
@@ -132,7 +149,7 @@ def main(dataset: str = "digits", # digits or cifar10
     unknown = [n for n in names if n not in RECIPES[dataset]]
     if unknown: raise SystemExit(f"Unknown recipes {unknown}; choose from {', '.join(RECIPES[dataset])}.")
     data, spec = load_dataset(dataset, root=root), PRESETS[dataset].target()
-    foreign = {"inverted": foreign_images("inverted", data.test[0])}
+    foreign = {FOREIGN[dataset]: foreign_images(FOREIGN[dataset], data.test[0])}
     for name in names:
         record = run(name, seed, data, spec, foreign, RECIPES[dataset], n)
         results_file(dataset).parent.mkdir(parents=True, exist_ok=True)

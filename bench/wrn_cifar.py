@@ -27,20 +27,21 @@ from fastcore.script import call_parse
 
 from hyperweights.data import cifar10, DistinctBatches
 from hyperweights.modules import module_target, batchnorm_statistics
-from hyperweights.resnets import WideResNet
+from hyperweights.resnets import WideResNet, CifarResNet
 from hyperweights.static_hypernet import StaticHyperNetwork, wrn_config
 from cifar_lenet import cifar_root  # the CIFAR-10 folder rule every CIFAR bench shares
 
 HERE = Path(__file__).parent
 warnings.filterwarnings("ignore", message="No rescaling gauge")  # no entropy term here, so no gauge is needed
 PAPER = {("wrn", 40, 1): (6.73, 0.563), ("hyper", 40, 1): (8.02, 0.097), ("wrn", 40, 2): (5.66, 2.236),
-         ("hyper", 40, 2): (7.23, 0.148)}  # arXiv:1609.09106 Table 2: test error (%), parameters (millions)
+         ("hyper", 40, 2): (7.23, 0.148),  # arXiv:1609.09106 Table 2: test error (%), parameters (millions)
+         ("resnet", 32, 1): (6.43, 0.464)}  # arXiv:1905.02898 Table 1 (a): 93.57% for one SGD-trained ResNet-32
 
 class Conventional(torch.nn.Module):
-    "WRN depth-widen trained as it is."
-    def __init__(self, depth, widen):
+    "A network trained as it is: WRN depth-widen, or He et al.'s ResNet-depth (`--model resnet`, widen unused)."
+    def __init__(self, net):
         super().__init__()
-        self.net = WideResNet(depth, widen)
+        self.net = net
     def forward(self, x): return self.net(x)
     def evaluator(self, train_images):
         "The network in evaluation mode (its own running statistics)."
@@ -62,7 +63,9 @@ class Hyper(torch.nn.Module):
         stats = batchnorm_statistics(self.spec, flat, train_images)
         return lambda x: self.spec.forward(flat, x, buffers=stats)[0]
 
-MODELS = {"wrn": Conventional, "hyper": Hyper}
+MODELS = {"wrn": lambda depth, widen: Conventional(WideResNet(depth, widen)),
+          "resnet": lambda depth, widen: Conventional(CifarResNet(depth)),  # arXiv:1905.02898 Table 1 (a), for bench/resnet32_cifar.py
+          "hyper": Hyper}
 
 def trained_parameters(model) -> int: return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
@@ -85,14 +88,14 @@ def summary_table() -> str:
     for p in sorted((HERE / "results").glob("wrn_cifar_*.json")):
         r = json.loads(p.read_text())
         paper_error, paper_m = PAPER.get((r["model"], r["depth"], r["widen"]), ("—", "—"))
-        label = ("WRN" if r["model"] == "wrn" else "Hyper") + f" {r['depth']}-{r['widen']}"
+        label = {"wrn": "WRN", "hyper": "Hyper", "resnet": "ResNet"}[r["model"]] + f" {r['depth']}" + ("" if r["model"] == "resnet" else f"-{r['widen']}")
         lines.append(f"| {label} | {r['epochs']} | {r['trained_parameters']:,} | {100 * (1 - r['test_acc']):.2f}% | "
                      f"{paper_error}%, {paper_m} M | {r['train_seconds'] / 3600:.2f} | {r['date']} |")
     return "\n".join(lines)
 
 @call_parse
-def main(model: str = "wrn", # 'wrn' (trained conventionally) or 'hyper' (Ha et al.'s static hypernetwork)
-         depth: int = 40, # 6n + 4
+def main(model: str = "wrn", # 'wrn' (trained conventionally), 'hyper' (Ha et al.'s static hypernetwork) or 'resnet' (He et al.'s)
+         depth: int = 40, # 6n + 4 (wrn, hyper); 6n + 2 for resnet
          widen: int = 1, # k of WRN depth-k: 1 or 2 in Table 2
          epochs: int = 200, # length of the cosine schedule, in passes over the 45,000 training images
          seconds: float = math.inf, # train this long in this call, then checkpoint and stop (continue with --resume)
@@ -103,6 +106,7 @@ def main(model: str = "wrn", # 'wrn' (trained conventionally) or 'hyper' (Ha et 
          checkpoint_every: int = 200, # steps between checkpoints
          val_every: int = 0, # steps between validations (0: once an epoch)
          threads: int = None, # torch CPU threads (None: torch's default)
+         device: str = "cpu", # 'cpu' or 'cuda'; a run may continue on another device
          root: str = None, # CIFAR-10 folder; None: $HYPERWEIGHTS_DATA/cifar10-jpeg if there, else $HYPERWEIGHTS_DATA
          summary: bool = False, # only print the table of finished runs
         ):
@@ -117,17 +121,17 @@ def main(model: str = "wrn", # 'wrn' (trained conventionally) or 'hyper' (Ha et 
         raise SystemExit(f"bench/wrn_cifar.py: {folder}/last.pt holds a run already; pass --resume to continue it.")
     if resume and not (folder / "last.pt").exists():
         raise SystemExit(f"bench/wrn_cifar.py: nothing to resume in {folder}; leave out --resume to start the run.")
-    data = cifar10(cifar_root(root))
+    data = cifar10(cifar_root(root), device=device)
     steps_per_epoch = len(data.train[1]) // batch
     total, val_every = epochs * steps_per_epoch, val_every or steps_per_epoch
     torch.manual_seed(seed)
-    net = MODELS[model](depth, widen)
+    net = MODELS[model](depth, widen).to(device)
     optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, total)
     batches = DistinctBatches(*data.train, 1, batch, seed=seed, augment="crop_flip")
     state = {"step": 0, "train_seconds": 0.0, "history": []}
     if resume:
-        saved = torch.load(folder / "last.pt", weights_only=False)
+        saved = torch.load(folder / "last.pt", weights_only=False, map_location="cpu")  # load_state_dict moves it to the device
         net.load_state_dict(saved["model"]); optimizer.load_state_dict(saved["optimizer"])
         schedule.load_state_dict(saved["schedule"]); batches.load_state_dict(saved["batches"])
         state = saved["state"]
@@ -169,7 +173,8 @@ def main(model: str = "wrn", # 'wrn' (trained conventionally) or 'hyper' (Ha et 
     record = {"model": model, "depth": depth, "widen": widen, "epochs": epochs, "batch": batch, "lr": lr, "seed": seed,
               "steps": total, "trained_parameters": trained_parameters(net), "test_acc": test_acc,
               "paper_test_error": PAPER.get((model, depth, widen), (None,))[0], "train_seconds": state["train_seconds"],
-              "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads, torch {torch.__version__}",
+              "machine": (torch.cuda.get_device_name(device) if device.startswith("cuda") else
+                          f"{platform.machine()} CPU, {torch.get_num_threads()} threads") + f", torch {torch.__version__}",
               "date": time.strftime("%Y-%m-%d"), "history": state["history"]}
     (HERE / "results" / f"wrn_cifar_{name}.json").write_text(json.dumps(record, indent=1))
     print(f"{name}: test accuracy {test_acc:.4f} (error {100 * (1 - test_acc):.2f}%; "
