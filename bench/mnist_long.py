@@ -122,8 +122,9 @@ def evaluate(row: str, root, ood_root, n: int):
         path = folder / f"chunk_{i:05d}.pt"
         try: part = load_checkpoint(path)
         except (FileNotFoundError, CheckpointError): part = None  # not yet evaluated, or damaged: evaluate it
-        if part is None or part.get("cost") != cost or part.get("networks") != (i, len(thetas)):
-            part = {**chunk_results(spec, thetas[i:i + chunk], x, y, x_foreign), "cost": cost, "networks": (i, len(thetas))}
+        ident = (row, cost.get("step"), cost["image_passes"], i, len(thetas))  # a chunk of another run is never reused
+        if part is None or tuple(part.get("ident", ())) != ident:
+            part = {**chunk_results(spec, thetas[i:i + chunk], x, y, x_foreign), "ident": ident}
             save_checkpoint(part, path)
             done += 1
         parts.append(part)
