@@ -16,8 +16,8 @@ the run, λ = 10³, Ĥ over 5,000 random coordinates of the gauge-fixed weights 
 sums leave only the logit shift as a gauge), 8 networks × 16 images a step, each network its own images with the
 standard crop-and-flip augmentation (as the SGD row, and as a 93.57% ResNet-32 needs). With the papers'
 initialisation instead (`start_spread=None`) the generated ResNets do not leave chance: without Ĥ, at 3·10⁻⁴,
-the training cross-entropy stays at 2.30–2.36 over 120 steps; with the close start it falls from 2.2 to 1.9 in
-80 steps at 10⁻⁴ and at 3·10⁻⁵ alike (`bench/RESULTS.md`). The library's
+the training cross-entropy stays at 2.32–2.35 over 120 steps; with the close start it falls from 2.2 to 1.9 in
+80 steps at 10⁻⁴ and at 3·10⁻⁵ alike (`bench/investigations/resnet32_start.py`, `bench/RESULTS.md`). The library's
 CIFAR-10 split: 45,000 training images, 5,000 for validation. An epoch is 45,000 target image passes, so a run of E
 epochs is E · 45,000 / 128 steps, the image passes of E epochs of SGD with batch 128.
 
