@@ -40,6 +40,7 @@ from hyperweights.baselines import Baseline, conventional, sgd_snapshots
 from hyperweights.evaluate import predict
 from hyperweights.ensembles import (disjoint_groups, member_metrics, merge_groups, group_metrics, uncertainty_scores,
                                     ood_metrics, foreign_images, plot_member_accuracy)
+from ensembles import cached  # bench/ensembles.py: a baseline trained once, then read back
 
 HERE = Path(__file__).parent
 RUNS, RESULTS, FIGURES = HERE / "runs" / "mnist_long", HERE / "results" / "mnist_long", HERE / "figures"
@@ -67,23 +68,12 @@ def machine() -> str:
     return f"{platform.machine()} CPU, {torch.get_num_threads()} threads, torch {torch.__version__}"
 
 def baselines(data, spec, seed: int = 0) -> dict[str, Baseline]:
-    "The deep ensemble, one network and the SGD chain at `PASSES`, trained once and kept in `RUNS`."
+    "The deep ensemble, one network and the SGD chain at `PASSES`, trained once and kept in `RUNS` (`ensembles.cached`)."
     steps = PASSES // (10 * 32)  # each deep-ensemble member gets a tenth of the passes
     make = {"deep10": lambda: conventional(spec, data, n=10, steps=steps, seed=seed + 1, progress=True),
             "single": lambda: conventional(spec, data, n=1, steps=steps, seed=seed, progress=True),
             "sgd10": lambda: sgd_snapshots(spec, data, snapshots=10, steps=PASSES // 32, lr=0.1, seed=seed + 2, progress=True)}
-    rows = {}
-    for key, train in make.items():
-        path = RUNS / f"{key}.pt"
-        if not path.exists():
-            b = train()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            torch.save({"name": b.name, "weights": b.weights.cpu(), "seconds": b.seconds, "image_passes": b.image_passes,
-                        "machine": machine(), "date": time.strftime("%Y-%m-%d")}, path)
-            print(f"{key}: {b}", flush=True)
-        d = torch.load(path, weights_only=True)
-        rows[key] = Baseline(d["name"], d["weights"], d["seconds"], d["image_passes"])
-    return rows
+    return {key: cached(RUNS / f"{key}.pt", train) for key, train in make.items()}
 
 def networks(row: str, n: int) -> tuple[torch.Tensor, dict]:
     "The row's gauge-fixed networks `[K, P]` and what its training cost."

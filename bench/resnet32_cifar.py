@@ -28,7 +28,7 @@ times that), scored on the 10,000 test images: the members' mean accuracy ("Mean
 bitwise) every `--checkpoint_every` steps and when `--seconds` are up, in `bench/runs/resnet32_cifar/<row>_<E>ep/`;
 results in `bench/results/resnet32_cifar_<row>_<E>ep.json`.
 """
-import json, math, platform, time, warnings
+import json, math, time, warnings
 from pathlib import Path
 
 import torch
@@ -42,6 +42,7 @@ from hyperweights.entropy import KLEntropy, NoDiversity
 from hyperweights.train import Trainer, TrainConfig, Objective, load_checkpoint
 from hyperweights.evaluate import majority_vote
 from cifar_lenet import cifar_root  # the CIFAR-10 folder rule every CIFAR bench shares
+from wrn_cifar import machine
 
 HERE = Path(__file__).parent
 OBJECTIVES = {"hyper": Objective(lam=1e3, diversity=KLEntropy(coords=5000)),
@@ -149,8 +150,7 @@ def main(row: str = "hyper", # 'hyper' (λ·CE − Ĥ) or 'hyper_no_entropy'
     result = evaluate(trainer.generator, data)
     record = {"row": row, "epochs": epochs, "steps": trainer.config.steps, "lr": lr, "seed": seed, **result,
               "paper_mean_majority": PAPER[row], "train_seconds": total,
-              "machine": (torch.cuda.get_device_name(device) if device.startswith("cuda") else
-                          f"{platform.machine()} CPU, {torch.get_num_threads()} threads") + f", torch {torch.__version__}",
+              "machine": machine(device),
               "date": time.strftime("%Y-%m-%d")}
     (HERE / "results" / f"resnet32_cifar_{name}.json").write_text(json.dumps(record, indent=1))
     print(f"{name}: members {100 * result['members_mean']:.2f}%, majority {100 * result['majority']:.2f}%, "

@@ -67,6 +67,11 @@ MODELS = {"wrn": lambda depth, widen: Conventional(WideResNet(depth, widen)),
           "resnet": lambda depth, widen: Conventional(CifarResNet(depth)),  # arXiv:1905.02898 Table 1 (a), for bench/resnet32_cifar.py
           "hyper": Hyper}
 
+def machine(device: str) -> str:
+    "The GPU's name, or the CPU's architecture and threads, with torch's version: for the results files."
+    where = torch.cuda.get_device_name(device) if device.startswith("cuda") else f"{platform.machine()} CPU, {torch.get_num_threads()} threads"
+    return f"{where}, torch {torch.__version__}"
+
 def trained_parameters(model) -> int: return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 @torch.no_grad()
@@ -114,6 +119,7 @@ def main(model: str = "wrn", # 'wrn' (trained conventionally), 'hyper' (Ha et al
     if summary: return print(summary_table())
     if model not in MODELS: raise SystemExit(f"bench/wrn_cifar.py: --model must be one of {', '.join(MODELS)}; got {model!r}.")
     if epochs < 1 or batch < 1 or seconds <= 0: raise SystemExit("bench/wrn_cifar.py: --epochs, --batch and --seconds must be positive.")
+    if model == "resnet" and widen != 1: raise SystemExit("bench/wrn_cifar.py: --model resnet has no width; leave out --widen.")
     if threads: torch.set_num_threads(threads)
     name = run_name(model, depth, widen, epochs)
     folder = HERE / "runs" / "wrn_cifar" / name
@@ -173,8 +179,7 @@ def main(model: str = "wrn", # 'wrn' (trained conventionally), 'hyper' (Ha et al
     record = {"model": model, "depth": depth, "widen": widen, "epochs": epochs, "batch": batch, "lr": lr, "seed": seed,
               "steps": total, "trained_parameters": trained_parameters(net), "test_acc": test_acc,
               "paper_test_error": PAPER.get((model, depth, widen), (None,))[0], "train_seconds": state["train_seconds"],
-              "machine": (torch.cuda.get_device_name(device) if device.startswith("cuda") else
-                          f"{platform.machine()} CPU, {torch.get_num_threads()} threads") + f", torch {torch.__version__}",
+              "machine": machine(device),
               "date": time.strftime("%Y-%m-%d"), "history": state["history"]}
     (HERE / "results" / f"wrn_cifar_{name}.json").write_text(json.dumps(record, indent=1))
     print(f"{name}: test accuracy {test_acc:.4f} (error {100 * (1 - test_acc):.2f}%; "
