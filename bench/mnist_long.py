@@ -26,7 +26,7 @@ writes them together to `bench/results/mnist_long/<row>.pt` (a few hundred kB), 
 everything.
 """
 import json, platform, time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -35,7 +35,8 @@ from fastcore.script import call_parse
 from hyperweights.cli import PRESETS
 from hyperweights.data import load_dataset
 from hyperweights.hypernet import sample_weights
-from hyperweights.train import load_checkpoint, load_hypernet, save_checkpoint, CheckpointError
+from hyperweights.train import (load_checkpoint, load_hypernet, save_checkpoint, CheckpointError, TrainConfig, Objective,
+                                image_passes)
 from hyperweights.baselines import Baseline, conventional, sgd_snapshots
 from hyperweights.evaluate import predict
 from hyperweights.ensembles import (disjoint_groups, member_metrics, merge_groups, group_metrics, uncertainty_scores,
@@ -60,9 +61,10 @@ class Row:
 ROWS = {"single": Row("one network", ""), "deep10": Row("deep ensemble of 10", ""),
         "sgd10": Row("10 SGD snapshots", ""),
         "lam1e3": Row("hypernetwork λ=1000 (papers')", "runs/mnist/step13000.pt"),
-        "lam1e5": Row("hypernetwork λ=100000", "runs/mnist_lam1e5/step13000.pt"),
-        "no_entropy": Row("hypernetwork without entropy", "runs/mnist_no_entropy/step13000.pt"),
-        "mi_noise": Row("hypernetwork, recipe mi_noise", "runs/mnist_mi_noise/step13000.pt")}
+        "lam1e5": Row("hypernetwork λ=100000", "runs/mnist_lam1e5/last.pt"),  # the runs' final checkpoints
+        "no_entropy": Row("hypernetwork without entropy", "runs/mnist_no_entropy/last.pt"),
+        "mi_noise": Row("hypernetwork, recipe mi_noise", "runs/mnist_mi_noise/last.pt")}
+STEPS = 13_000  # the papers' length: a hypernetwork row is evaluated only once its run got there
 
 def machine() -> str:
     return f"{platform.machine()} CPU, {torch.get_num_threads()} threads, torch {torch.__version__}"
@@ -81,10 +83,13 @@ def networks(row: str, n: int) -> tuple[torch.Tensor, dict]:
         d = torch.load(RUNS / f"{row}.pt", weights_only=True)
         return d["weights"], {"seconds": d["seconds"], "image_passes": d["image_passes"]}
     state = load_checkpoint(HERE / ROWS[row].checkpoint)
-    c = state["train_config"]
+    if state["step"] != STEPS:
+        raise SystemExit(f"bench/mnist_long.py eval: {ROWS[row].checkpoint} is at step {state['step']:,}, not {STEPS:,}; "
+                         f"finish its run with hyperweights_train ... --resume --steps {STEPS} first.")
+    config, objective = TrainConfig(**state["train_config"]), Objective.from_dict(state["objective"])
     thetas = sample_weights(load_hypernet(state, "cpu"), n, torch.Generator().manual_seed(NOISE_SEED))
     return thetas, {"seconds": float("nan"), "step": state["step"], "lam": state["objective"]["lam"],
-                    "image_passes": state["step"] * c["n_nets"] * c["images_per_net"]}
+                    "image_passes": state["step"] * image_passes(replace(config, steps=1), objective)}  # probes included
 
 def chunk_results(spec, thetas: torch.Tensor, x, y, x_foreign) -> dict:
     "Per-network metrics and, per ensemble size, per-ensemble metrics of K networks (disjoint consecutive ensembles)."
