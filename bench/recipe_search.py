@@ -13,7 +13,8 @@ counted in the passes and taken from the network's own images.
 For each run: the members' mean test accuracy and, for disjoint ensembles of 10, 50 and 200 of `--n` sampled
 networks (200), the vote and mean-probability accuracy, NLL, ECE and the AUROC for foreign images by predictive
 entropy (the inverted test images; on MNIST Fashion-MNIST's test split, as `bench/ensembles.py`), with the validation split's accuracy and NLL of ensembles of 50 and the vote gain of
-ensembles of 10 over their members (for choosing among recipes). Results are appended to
+ensembles of 10 over their members, and the AUROC for the validation split's own foreign images (its digits rotated
+by 90°, never the test's OOD set), for choosing among recipes. Results are appended to
 `bench/results/recipe_search_<dataset>.jsonl`.
 """
 import json, platform, time
@@ -91,18 +92,27 @@ MNIST = dict([
     mnist("k100", per_net=24, term=KernelRepulsion(probe=0, noise_probe=8), lam=100),  # the kernel repulsion on noise, no Ĥ
     mnist("out1e4", per_net=24, term=OutputEntropy(probe=8), lam=1e4),  # Ĥ of the predictions on 8 shared training images
     mnist("out1e5", per_net=24, term=OutputEntropy(probe=8), lam=1e5),
+    mnist("n8_no_entropy", n_nets=8, term=NO_KL),              # a quarter of the networks a step, four times the steps
+    mnist("n8_mi100", n_nets=8, per_net=24, term=MutualInformation(noise_probe=8), lam=100),
+    mnist("mi100_g4", per_net=24, term=MutualInformation(noise_probe=8, noise_grid=4), lam=100),  # smooth noise: 4 × 4 grids
+    mnist("mi300_g4", per_net=24, term=MutualInformation(noise_probe=8, noise_grid=4), lam=300),
+    mnist("mi1000_g4", per_net=24, term=MutualInformation(noise_probe=8, noise_grid=4), lam=1000),
+    mnist("n8_mi300_g4", n_nets=8, per_net=24, term=MutualInformation(noise_probe=8, noise_grid=4), lam=300),
 ])
 RECIPES = {"digits": DIGITS, "cifar10": CIFAR, "mnist": MNIST}
 FOREIGN = {"digits": "inverted", "cifar10": "inverted", "mnist": "fashion_mnist"}  # the OOD column of bench/ensembles.py
 
-auroc = lambda row: next(v for k, v in row.items() if k.startswith("AUROC"))  # the one OOD column of a row
+VAL_FOREIGN = "rotated"  # the validation split's foreign images: seen by the selection rule, unlike the test's OOD set
+number = lambda v: "–" if v != v else f"{v:.4f}"  # a missing value (runs stored before a column existed) as a dash
+auroc = lambda row: next((v for k, v in row.items() if k.startswith("AUROC")), float("nan"))  # the one OOD column of a row
 
 def run(name: str, seed: int, data, spec, foreign, recipes: dict, n: int) -> dict:
     config, objective = recipes[name]
     config = replace(config, seed=seed)
     method = sampled_hypernetwork(spec, data, config, objective, n=n, name=name)
     rows = compare_methods(spec, data, [method], ensemble=[m for m in (10, 50, 200) if m <= n], foreign=foreign)
-    val = compare_methods(spec, replace(data, test=data.val), [method], ensemble=[10, 50])
+    val = compare_methods(spec, replace(data, test=data.val), [method], ensemble=[10, 50],
+                          foreign={VAL_FOREIGN: foreign_images(VAL_FOREIGN, data.val[0])})
     for r in rows:
         print(f"{name:>20} seed {seed} {r['ensembles']:>9}: members {r['members acc']:.4f} vote {r['vote acc']:.4f} "
               f"mean-prob {r['mean-prob acc']:.4f} NLL {r['NLL']:.4f} ECE {r['ECE']:.4f} AUROC {auroc(r):.4f} "
@@ -113,27 +123,80 @@ def run(name: str, seed: int, data, spec, foreign, recipes: dict, n: int) -> dic
 
 def table(dataset: str) -> str:
     "Every stored run: one line per recipe and seed, ensembles of 50 (and on CIFAR the vote gain of ensembles of 10)."
-    runs = [json.loads(line) for line in results_file(dataset).read_text().splitlines()]
+    runs = stored_runs(dataset)
     recipes, gain = RECIPES[dataset], dataset == "cifar10"
     def per_step(name):
         config, objective = recipes[name]
         term = objective.diversity
         probes = term.uses_outputs and (term.probe, term.noise_probe)
-        extra = (f" + {probes[0]} shared" if probes and probes[0] else "") + (f" + {probes[1]} noise" if probes and probes[1] else "")
+        extra = (f" + {probes[0]} shared" if probes and probes[0] else "") + (f" + {probes[1]} noise" if probes and probes[1] else "") \
+                + (f" ({term.noise_grid}×{term.noise_grid} grid)" if probes and probes[1] and term.noise_grid else "")
         return f"{config.n_nets} × ({config.images_per_net}{extra})"
     ood = f"AUROC {FOREIGN[dataset].replace('fashion_mnist', 'Fashion-MNIST')} (50)"
     head = "| recipe | seed | networks × images a step | members acc | vote acc (50) | mean-prob acc (50) | NLL (50) | ECE (50) | " \
-           f"{ood} | val NLL (50) | val acc (50) |" + (" val vote gain (10) |" if gain else "")
+           f"{ood} | val NLL (50) | val acc (50) | val AUROC {VAL_FOREIGN} (50) |" + (" val vote gain (10) |" if gain else "")
     lines = [head, "|---" * head.count(" | ") + "|---|"]
     for name in recipes:
         for r in sorted((r for r in runs if r["name"] == name), key=lambda r: r["seed"]):
             e = next(row for row in r["rows"] if row["ensembles"].endswith("× 50"))
             line = (f"| {name} | {r['seed']} | {per_step(name)} | {e['members acc']:.4f} | {e['vote acc']:.4f} | "
                     f"{e['mean-prob acc']:.4f} | {e['NLL']:.4f} | {e['ECE']:.4f} | {auroc(e):.4f} | "
-                    f"{r['val'][0]['NLL']:.4f} | {r['val'][0]['mean-prob acc']:.4f} |")
+                    f"{r['val'][0]['NLL']:.4f} | {r['val'][0]['mean-prob acc']:.4f} | {number(auroc(r['val'][0]))} |")
             if gain: line += f" {100 * (r['val10']['vote acc'] - r['val10']['members acc']):+.2f} |"
             lines.append(line)
     return "\n".join(lines)
+
+def stored_runs(dataset: str) -> list[dict]:
+    "The stored runs, the newest line of each recipe and seed."
+    runs = [json.loads(line) for line in results_file(dataset).read_text().splitlines()]
+    return list({(r["name"], r["seed"]): r for r in runs}.values())
+
+def seed_means(dataset: str, seeds: int = 3) -> list[dict]:
+    "Each recipe run on at least `seeds` seeds: ensembles of 50, averaged (and their spread) over its seeds."
+    keys = {"acc": ("test", "mean-prob acc"), "NLL": ("test", "NLL"), "AUROC": ("test", None),
+            "val acc": ("val", "mean-prob acc"), "val NLL": ("val", "NLL"), "val AUROC": ("val", None)}
+    means = []
+    for name in RECIPES[dataset]:
+        runs = [r for r in stored_runs(dataset) if r["name"] == name]
+        if len(runs) < seeds: continue
+        rows = [{"test": next(row for row in r["rows"] if row["ensembles"].endswith("× 50")), "val": r["val"][0]} for r in runs]
+        values = {k: torch.tensor([auroc(row[split]) if col is None else row[split][col] for row in rows], dtype=torch.float64)
+                  for k, (split, col) in keys.items()}
+        means.append({"name": name, "seeds": len(runs), "seconds": sum(r["seconds"] for r in runs) / len(runs),
+                      **{k: v.mean().item() for k, v in values.items()}, **{k + " sd": v.std().item() for k, v in values.items()}})
+    return means
+
+def selected(means: list[dict], tolerance: float = 0.001) -> str:
+    """The selection rule, fixed before the test split is read: among the recipes whose mean validation accuracy is
+    within `tolerance` of the best, the one with the highest mean validation AUROC (rotated validation images)."""
+    eligible = [m for m in means if m["val AUROC"] == m["val AUROC"]]
+    if not eligible: return "none (no recipe has a validation AUROC on every seed yet)"
+    best = max(m["val acc"] for m in eligible)
+    return max((m for m in eligible if m["val acc"] >= best - tolerance), key=lambda m: m["val AUROC"])["name"]
+
+def reference_rows(dataset: str) -> list[dict]:
+    "The deep ensemble of 10, the SGD snapshots and one network from `bench/ensembles.py`'s stored seeds."
+    rows = [row for path in sorted((HERE / "results").glob(f"ensembles_{dataset}_seed*.json"))
+            for row in json.loads(path.read_text())["rows"]]
+    out = []
+    for method, size in (("one network", "1 × 1"), ("deep ensemble of 10", "1 × 10"), ("10 SGD snapshots", "1 × 10")):
+        picked = [r for r in rows if r["method"] == method and r["ensembles"] == size]
+        if not picked: continue
+        mean = lambda f: sum(map(f, picked)) / len(picked)
+        out.append({"name": f"{method} (bench/ensembles.py)", "seeds": len(picked), "seconds": mean(lambda r: r["train s"]),
+                    "acc": mean(lambda r: r["mean-prob acc"]), "NLL": mean(lambda r: r["NLL"]), "AUROC": mean(auroc)})
+    return out
+
+def summary(dataset: str) -> str:
+    "Recipes with three seeds or more beside the baselines of `bench/ensembles.py`, and the recipe the selection rule picks."
+    means = seed_means(dataset)
+    head = "| recipe | seeds | mean-prob acc (50) | NLL (50) | AUROC (50) | val acc (50) | val NLL (50) | val AUROC (50) | train s |"
+    cell = lambda m, k: number(m.get(k, float("nan"))) + (f" ± {m[k + ' sd']:.4f}" if m.get(k + " sd", float("nan")) == m.get(k + " sd") else "")
+    lines = [head, "|---" * head.count(" | ") + "|---|"]
+    for m in means + reference_rows(dataset):
+        lines.append(f"| {m['name']} | {m['seeds']} | " + " | ".join(cell(m, k) for k in ("acc", "NLL", "AUROC", "val acc", "val NLL", "val AUROC"))
+                     + f" | {m['seconds']:.0f} |")
+    return "\n".join(lines) + f"\n\nSelected on the validation split: {selected(means)}"
 
 @call_parse
 def main(dataset: str = "digits", # digits, mnist or cifar10
@@ -142,9 +205,11 @@ def main(dataset: str = "digits", # digits, mnist or cifar10
          n: int = 200, # networks sampled from each trained generator
          recipes: Param("recipes to run (default: all of the dataset's)", str, nargs="+") = None,
          table_only: Param("print the stored results as a markdown table", store_true) = False,
+         summary_only: Param("print the means over seeds beside the baselines, and the recipe the validation split selects", store_true) = False,
         ):
     if dataset not in RECIPES: raise SystemExit(f"bench/recipe_search.py: --dataset must be one of {', '.join(RECIPES)}")
     if table_only: return print(table(dataset))
+    if summary_only: return print(summary(dataset))
     names = list(recipes or RECIPES[dataset])
     unknown = [n for n in names if n not in RECIPES[dataset]]
     if unknown: raise SystemExit(f"Unknown recipes {unknown}; choose from {', '.join(RECIPES[dataset])}.")

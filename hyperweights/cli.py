@@ -24,7 +24,7 @@ from fastcore.script import call_parse
 from .data import load_dataset, AUGMENTATIONS
 from .targets import TargetSpec, mnist_net, digits_net, lenet_cifar, spec_to_dict, spec_from_dict
 from .gauge import GAUGE_MODES
-from .entropy import DiversityTerm, KLEntropy, DIVERSITY_TERMS, diversity_to_dict
+from .entropy import DiversityTerm, KLEntropy, DIVERSITY_TERMS, diversity_to_dict, diversity_from_dict
 from .function_diversity import MutualInformation, WeightedSum  # and registers the terms on outputs
 from .hypernet import GENERATORS, HyperNetwork, sample_weights
 from .static_hypernet import StaticHyperNetwork  # registers 'static_hypernetwork'
@@ -91,7 +91,8 @@ def recipe_of(state: dict, # a checkpoint of `train`
     "The name of the recipe a checkpoint's run was trained with, or 'custom'."
     preset, objective = PRESETS[state["dataset"]], state["objective"]
     built = {name: r.build(preset, objective["lam"]) for name, r in RECIPES.items()}
-    return next((name for name, (training, term) in built.items() if diversity_to_dict(term) == objective["diversity"]
+    stored = diversity_from_dict(objective["diversity"])  # read back, so that settings added since keep their defaults
+    return next((name for name, (training, term) in built.items() if term == stored
                  and all(state["train_config"][k] == v for k, v in training.items())), "custom")
 
 def resolve_device(device: str, # 'cpu', 'cuda', 'cuda:N' or 'auto'
@@ -313,10 +314,15 @@ def train(dataset: str = "digits", # one of `PRESETS`
         fig = plot_history(trainer.history, f"{dataset}, λ={trainer.objective.lam:g}, seed {trainer.config.seed}")
         fig.savefig(out / "training_curve.png", dpi=110)
         import matplotlib.pyplot as plt; plt.close(fig)
-        thetas = sample_weights(trainer.generator, n_eval, torch.Generator().manual_seed(seed))
+        def report_unless_stopped(what: str):  # a stop asked after the last step skips the report: the run is complete
+            if stop is not None and stop():
+                raise TrainingInterrupted(f"stopped before {what}; the run is complete at step {trainer.step}: {out / 'last.pt'}")
+        report_unless_stopped("the test-set report")
+        thetas = sample_weights(trainer.generator, n_eval, torch.Generator().manual_seed(trainer.config.seed))  # the run's seed
         metrics = ensemble_metrics(predict(trainer.generator.spec, thetas, data.test[0]), data.test[1])
         result = {"steps": trainer.step, "steps_trained": trainer.step - first, "seconds": time.time() - started,
                   "checkpoint": str(out / "last.pt"), **metrics}
+        report_unless_stopped("training the conventional baseline")
         if baseline: result["baseline"] = _conventional_baseline(trainer, data, baseline, progress)
         return result
     finally:

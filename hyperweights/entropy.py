@@ -72,6 +72,7 @@ class DiversityTerm:
     uses_outputs: bool = False  # True: the loss passes the networks' logits as `outputs`
     probe: int = 0              # with uses_outputs: training images every network sees; 0 and no noise_probe: own images
     noise_probe: int = 0        # with uses_outputs: uniform-noise images every network sees
+    noise_grid: int = 0         # with noise_probe: 0, pixel noise; g, noise on a g×g grid bilinearly upsampled
 
     def __init_subclass__(cls, name: str | None = None, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -17,20 +17,23 @@ __all__ = ['probe_batch', 'log_probabilities', 'OutputEntropy', 'median_bandwidt
            'WeightedSum']
 
 # %% ../nbs/03b_function_diversity.ipynb #fd000007
-def probe_batch(x: torch.Tensor, # the step's images `[N, B, *image]`, network n's in `x[n]`
+def probe_batch(x: torch.Tensor, # the step's images `[N, B, C, H, W]`, network n's in `x[n]`
                 probe: int, # shared training images to take, at most N·B
                 noise_probe: int = 0, # uniform-noise images to append, in the range of `x`
+                noise_grid: int = 0, # 0: every pixel drawn on its own; g: drawn on a g×g grid, then bilinearly upsampled
                ) -> torch.Tensor:
-    "Images `[probe + noise_probe, *image]` that every network of the step sees: training images, then noise."
+    "Images `[probe + noise_probe, C, H, W]` that every network of the step sees: training images, then noise."
     n, b = x.shape[:2]
-    if not 0 <= probe <= n * b or noise_probe < 0:
-        raise ValueError(f"probe_batch needs 0 <= probe <= {n * b} (the step's images) and noise_probe >= 0; "
-                         f"got probe={probe}, noise_probe={noise_probe}.")
+    if not 0 <= probe <= n * b or noise_probe < 0 or noise_grid < 0:
+        raise ValueError(f"probe_batch needs 0 <= probe <= {n * b} (the step's images), noise_probe >= 0 and noise_grid >= 0; "
+                         f"got probe={probe}, noise_probe={noise_probe}, noise_grid={noise_grid}.")
     index = torch.arange(probe, device=x.device)
     shared = x[index % n, index // n]  # image 0 of every network, then image 1, ...
     low, high = x.min(), x.max()
-    noise = low + (high - low) * torch.rand(noise_probe, *x.shape[2:], device=x.device, dtype=x.dtype)
-    return torch.cat([shared, noise])
+    size = x.shape[2:] if noise_grid == 0 else (x.shape[2], noise_grid, noise_grid)
+    noise = torch.rand(noise_probe, *size, device=x.device, dtype=x.dtype)
+    if noise_grid: noise = F.interpolate(noise, size=x.shape[-2:], mode="bilinear", align_corners=False)  # stays in [0, 1]
+    return torch.cat([shared, low + (high - low) * noise])
 
 # %% ../nbs/03b_function_diversity.ipynb #fd000010
 def log_probabilities(outputs: torch.Tensor, # logits `[N, K, C]` of N networks on K probe images
@@ -38,11 +41,13 @@ def log_probabilities(outputs: torch.Tensor, # logits `[N, K, C]` of N networks 
     "Each network's log-probabilities on the probe images, flattened to `[N, K·C]`."
     return F.log_softmax(outputs, -1).flatten(1)
 
-def _check_probes(term, probe: int, noise_probe: int):
+def _check_probes(term, probe: int, noise_probe: int, noise_grid: int = 0):
     "A term on outputs needs probe images to compare the networks on."
     if probe < 0 or noise_probe < 0 or probe + noise_probe < 1:
         raise ValueError(f"{type(term).__name__} needs probe >= 0, noise_probe >= 0 and at least one probe image; "
                          f"got probe={probe}, noise_probe={noise_probe}.")
+    if not (isinstance(noise_grid, int) and noise_grid >= 0):
+        raise ValueError(f"{type(term).__name__}.noise_grid={noise_grid!r} must be 0 (pixel noise) or a grid size >= 1.")
 
 def _outputs(term, outputs):
     if outputs is None:
@@ -57,10 +62,11 @@ class OutputEntropy(DiversityTerm, name="output_entropy"):
     noise_probe: int = 0      # uniform-noise images every network sees
     metric: str = "l2"        # 'l2' or 'l1'
     d: int | None = None      # d in the estimator; None: the dimension, (probe + noise_probe) · classes
+    noise_grid: int = 0       # 0: pixel noise; g: smooth noise, drawn on a g×g grid and upsampled (`probe_batch`)
     uses_outputs = True
 
     def __post_init__(self):
-        _check_probes(self, self.probe, self.noise_probe)
+        _check_probes(self, self.probe, self.noise_probe, self.noise_grid)
         if self.metric not in METRICS: raise ValueError(f"OutputEntropy.metric={self.metric!r} is not one of {METRICS}.")
         if self.d is not None and not (isinstance(self.d, int) and self.d >= 1):
             raise ValueError(f"OutputEntropy needs d >= 1 (an integer) or None; got d={self.d!r}.")
@@ -83,10 +89,11 @@ class KernelRepulsion(DiversityTerm, name="kernel_repulsion"):
     probe: int = 32           # training images every network sees
     noise_probe: int = 0      # uniform-noise images every network sees
     bandwidth: float | None = None # h of the kernel; None: the median heuristic on each batch
+    noise_grid: int = 0       # 0: pixel noise; g: smooth noise, drawn on a g×g grid and upsampled (`probe_batch`)
     uses_outputs = True
 
     def __post_init__(self):
-        _check_probes(self, self.probe, self.noise_probe)
+        _check_probes(self, self.probe, self.noise_probe, self.noise_grid)
         if self.bandwidth is not None and not (0 < self.bandwidth < math.inf):
             raise ValueError(f"KernelRepulsion.bandwidth={self.bandwidth!r} must be None or a positive number.")
 
@@ -103,9 +110,10 @@ class MutualInformation(DiversityTerm, name="mutual_information"):
     "Mean over the probe batch of the ensemble's predictive entropy minus its members' mean entropy (nats)."
     probe: int = 0            # training images every network sees
     noise_probe: int = 32     # uniform-noise images every network sees
+    noise_grid: int = 0       # 0: pixel noise; g: smooth noise, drawn on a g×g grid and upsampled (`probe_batch`)
     uses_outputs = True
 
-    def __post_init__(self): _check_probes(self, self.probe, self.noise_probe)
+    def __post_init__(self): _check_probes(self, self.probe, self.noise_probe, self.noise_grid)
 
     def __call__(self, weights, *, noise_dim=None, outputs=None):
         log_p = F.log_softmax(_outputs(self, outputs), -1)            # [N, K, C]
@@ -132,10 +140,10 @@ class WeightedSum(DiversityTerm, name="weighted_sum"):
             raise ValueError(f"WeightedSum's terms must be DiversityTerms; got {[type(t).__name__ for t in terms]}.")
         if not all(0 <= w < math.inf for w in self.weights):
             raise ValueError(f"WeightedSum's weights must be finite numbers >= 0; got {list(self.weights)}.")
-        probes = sorted({(t.probe, t.noise_probe) for t in terms if t.uses_outputs})
+        probes = sorted({(t.probe, t.noise_probe, t.noise_grid) for t in terms if t.uses_outputs})
         if len(probes) > 1:
-            raise ValueError(f"WeightedSum's terms on outputs share one probe batch, so they need the same probe and "
-                             f"noise_probe; got (probe, noise_probe) = {probes}.")
+            raise ValueError(f"WeightedSum's terms on outputs share one probe batch, so they need the same probe, "
+                             f"noise_probe and noise_grid; got (probe, noise_probe, noise_grid) = {probes}.")
 
     @property
     def uses_outputs(self) -> bool: return any(t.uses_outputs for t in self.terms)
@@ -143,6 +151,8 @@ class WeightedSum(DiversityTerm, name="weighted_sum"):
     def probe(self) -> int: return next((t.probe for t in self.terms if t.uses_outputs), 0)
     @property
     def noise_probe(self) -> int: return next((t.noise_probe for t in self.terms if t.uses_outputs), 0)
+    @property
+    def noise_grid(self) -> int: return next((t.noise_grid for t in self.terms if t.uses_outputs), 0)
 
     def config(self) -> dict:
         "Each term by name and settings, as `diversity_to_dict` stores it, and the weights."

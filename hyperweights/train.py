@@ -249,7 +249,7 @@ def training_loss(generator: Generator, # the generator being trained
     else:
         chunk = config.target_chunk if config.target_chunk is not None else TARGET_CHUNK.get(theta.device.type, 0)
         (ce, acc), logits = chunked_cross_entropy(spec, theta, x, y, chunk or len(theta), config.conv_impl), None
-        if shared: logits = forward(spec, theta, probe_batch(x, term.probe, term.noise_probe), config.conv_impl)
+        if shared: logits = forward(spec, theta, probe_batch(x, term.probe, term.noise_probe, term.noise_grid), config.conv_impl)
     gather = gather or (lambda t: t)
     outputs = None if logits is None else gather(logits)
     return {**objective(ce, gather(theta), lam, noise_dim=generator.noise_dim, outputs=outputs), "acc": acc}
