@@ -27,6 +27,9 @@ def probe_batch(x: torch.Tensor, # the step's images `[N, B, C, H, W]`, network 
     if not 0 <= probe <= n * b or noise_probe < 0 or noise_grid < 0:
         raise ValueError(f"probe_batch needs 0 <= probe <= {n * b} (the step's images), noise_probe >= 0 and noise_grid >= 0; "
                          f"got probe={probe}, noise_probe={noise_probe}, noise_grid={noise_grid}.")
+    if noise_grid and x.dim() != 5:
+        raise ValueError(f"probe_batch's noise_grid={noise_grid} draws images, so it needs x of shape [N, B, C, H, W]; "
+                         f"got {list(x.shape)}. Use noise_grid=0 for other inputs.")
     index = torch.arange(probe, device=x.device)
     shared = x[index % n, index // n]  # image 0 of every network, then image 1, ...
     low, high = x.min(), x.max()
