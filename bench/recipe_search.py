@@ -98,6 +98,7 @@ MNIST = dict([
     mnist("mi300_g4", per_net=24, term=MutualInformation(noise_probe=8, noise_grid=4), lam=300),
     mnist("mi1000_g4", per_net=24, term=MutualInformation(noise_probe=8, noise_grid=4), lam=1000),
     mnist("n8_mi300_g4", n_nets=8, per_net=24, term=MutualInformation(noise_probe=8, noise_grid=4), lam=300),
+    mnist("n8_mi100_g4", n_nets=8, per_net=24, term=MutualInformation(noise_probe=8, noise_grid=4), lam=100),
 ])
 RECIPES = {"digits": DIGITS, "cifar10": CIFAR, "mnist": MNIST}
 FOREIGN = {"digits": "inverted", "cifar10": "inverted", "mnist": "fashion_mnist"}  # the OOD column of bench/ensembles.py
