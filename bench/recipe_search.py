@@ -7,6 +7,7 @@ counted in the passes and taken from the network's own images.
 
     python bench/recipe_search.py --seed 0 --recipes default kl_mi300_b24   # about a minute a recipe on 2 CPU cores
     python bench/recipe_search.py --table_only                                   # the stored results as a markdown table
+    python bench/recipe_search.py --dataset mnist --summary_only                 # means over seeds, baselines, the rule's choice
     python bench/recipe_search.py --dataset cifar10 --root $HYPERWEIGHTS_DATA/cifar10-jpeg --n 100 --recipes mi_noise_x3
     python bench/recipe_search.py --dataset mnist --root $HYPERWEIGHTS_DATA --n 50 --recipes mi100   # about 10 min a recipe
 
