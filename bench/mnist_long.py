@@ -25,7 +25,7 @@ entropy). Run it again after an interruption and it continues from the chunks it
 writes them together to `bench/results/mnist_long/<row>.pt` (a few hundred kB), from which `table` recomputes
 everything.
 """
-import json, platform, time
+import json, time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -42,6 +42,7 @@ from hyperweights.evaluate import predict
 from hyperweights.ensembles import (disjoint_groups, member_metrics, merge_groups, group_metrics, uncertainty_scores,
                                     ood_metrics, foreign_images, plot_member_accuracy)
 from ensembles import cached  # bench/ensembles.py: a baseline trained once, then read back
+from wrn_cifar import machine  # the machine string of the results files
 
 HERE = Path(__file__).parent
 RUNS, RESULTS, FIGURES = HERE / "runs" / "mnist_long", HERE / "results" / "mnist_long", HERE / "figures"
@@ -66,9 +67,6 @@ ROWS = {"single": Row("one network", ""), "deep10": Row("deep ensemble of 10", "
         "mi_noise": Row("hypernetwork, recipe mi_noise", "runs/mnist_mi_noise/last.pt")}
 STEPS = 13_000  # the papers' length: a hypernetwork row is evaluated only once its run got there
 
-def machine() -> str:
-    return f"{platform.machine()} CPU, {torch.get_num_threads()} threads, torch {torch.__version__}"
-
 def baselines(data, spec, seed: int = 0) -> dict[str, Baseline]:
     "The deep ensemble, one network and the SGD chain at `PASSES`, trained once and kept in `RUNS` (`ensembles.cached`)."
     steps = PASSES // (10 * 32)  # each deep-ensemble member gets a tenth of the passes
@@ -88,7 +86,7 @@ def networks(row: str, n: int) -> tuple[torch.Tensor, dict]:
                          f"finish its run with hyperweights_train ... --resume --steps {STEPS} first.")
     config, objective = TrainConfig(**state["train_config"]), Objective.from_dict(state["objective"])
     thetas = sample_weights(load_hypernet(state, "cpu"), n, torch.Generator().manual_seed(NOISE_SEED))
-    return thetas, {"seconds": float("nan"), "step": state["step"], "lam": state["objective"]["lam"],
+    return thetas, {"seconds": float("nan"), "step": state["step"], "lam": objective.lam,
                     "image_passes": state["step"] * image_passes(replace(config, steps=1), objective)}  # probes included
 
 def chunk_results(spec, thetas: torch.Tensor, x, y, x_foreign) -> dict:
@@ -131,7 +129,7 @@ def evaluate(row: str, root, ood_root, n: int):
              for s in parts[0]["sizes"]}
     RESULTS.mkdir(parents=True, exist_ok=True)
     torch.save({"row": row, "label": ROWS[row].label, "cost": cost, "members": members, "sizes": sizes,
-                "machine": machine(), "date": time.strftime("%Y-%m-%d")}, RESULTS / f"{row}.pt")
+                "machine": machine("cpu"), "date": time.strftime("%Y-%m-%d")}, RESULTS / f"{row}.pt")
     print(f"wrote {RESULTS / f'{row}.pt'}")
 
 def stored() -> dict[str, dict]:

@@ -18,7 +18,7 @@ ensembles of 10 over their members, and the AUROC for the validation split's own
 by 90°, never the test's OOD set), for choosing among recipes. Results are appended to
 `bench/results/recipe_search_<dataset>.jsonl`.
 """
-import json, platform, time
+import json, math, platform, time
 from dataclasses import replace
 from pathlib import Path
 
@@ -105,8 +105,9 @@ RECIPES = {"digits": DIGITS, "cifar10": CIFAR, "mnist": MNIST}
 FOREIGN = {"digits": "inverted", "cifar10": "inverted", "mnist": "fashion_mnist"}  # the OOD column of bench/ensembles.py
 
 VAL_FOREIGN = "rotated"  # the validation split's foreign images: seen by the selection rule, unlike the test's OOD set
-number = lambda v: "–" if v != v else f"{v:.4f}"  # a missing value (runs stored before a column existed) as a dash
+number = lambda v: "–" if math.isnan(v) else f"{v:.4f}"  # a missing value (runs stored before a column existed) as a dash
 auroc = lambda row: next((v for k, v in row.items() if k.startswith("AUROC")), float("nan"))  # the one OOD column of a row
+of_50 = lambda run: next(row for row in run["rows"] if row["ensembles"].endswith("× 50"))  # a run's ensembles of 50
 
 def run(name: str, seed: int, data, spec, foreign, recipes: dict, n: int) -> dict:
     config, objective = recipes[name]
@@ -140,7 +141,7 @@ def table(dataset: str) -> str:
     lines = [head, "|---" * head.count(" | ") + "|---|"]
     for name in recipes:
         for r in sorted((r for r in runs if r["name"] == name), key=lambda r: r["seed"]):
-            e = next(row for row in r["rows"] if row["ensembles"].endswith("× 50"))
+            e = of_50(r)
             line = (f"| {name} | {r['seed']} | {per_step(name)} | {e['members acc']:.4f} | {e['vote acc']:.4f} | "
                     f"{e['mean-prob acc']:.4f} | {e['NLL']:.4f} | {e['ECE']:.4f} | {auroc(e):.4f} | "
                     f"{r['val'][0]['NLL']:.4f} | {r['val'][0]['mean-prob acc']:.4f} | {number(auroc(r['val'][0]))} |")
@@ -157,11 +158,11 @@ def seed_means(dataset: str, seeds: int = 3) -> list[dict]:
     "Each recipe run on at least `seeds` seeds: ensembles of 50, averaged (and their spread) over its seeds."
     keys = {"acc": ("test", "mean-prob acc"), "NLL": ("test", "NLL"), "AUROC": ("test", None),
             "val acc": ("val", "mean-prob acc"), "val NLL": ("val", "NLL"), "val AUROC": ("val", None)}
-    means = []
+    means, stored = [], stored_runs(dataset)
     for name in RECIPES[dataset]:
-        runs = [r for r in stored_runs(dataset) if r["name"] == name]
+        runs = [r for r in stored if r["name"] == name]
         if len(runs) < seeds: continue
-        rows = [{"test": next(row for row in r["rows"] if row["ensembles"].endswith("× 50")), "val": r["val"][0]} for r in runs]
+        rows = [{"test": of_50(r), "val": r["val"][0]} for r in runs]
         values = {k: torch.tensor([auroc(row[split]) if col is None else row[split][col] for row in rows], dtype=torch.float64)
                   for k, (split, col) in keys.items()}
         means.append({"name": name, "seeds": len(runs), "seconds": sum(r["seconds"] for r in runs) / len(runs),
@@ -193,7 +194,9 @@ def summary(dataset: str) -> str:
     "Recipes with three seeds or more beside the baselines of `bench/ensembles.py`, and the recipe the selection rule picks."
     means = seed_means(dataset)
     head = "| recipe | seeds | mean-prob acc (50) | NLL (50) | AUROC (50) | val acc (50) | val NLL (50) | val AUROC (50) | train s |"
-    cell = lambda m, k: number(m.get(k, float("nan"))) + (f" ± {m[k + ' sd']:.4f}" if m.get(k + " sd", float("nan")) == m.get(k + " sd") else "")
+    def cell(m, k):
+        value, sd = m.get(k, float("nan")), m.get(k + " sd", float("nan"))
+        return number(value) + ("" if math.isnan(sd) else f" ± {sd:.4f}")
     lines = [head, "|---" * head.count(" | ") + "|---|"]
     for m in means + reference_rows(dataset):
         lines.append(f"| {m['name']} | {m['seeds']} | " + " | ".join(cell(m, k) for k in ("acc", "NLL", "AUROC", "val acc", "val NLL", "val AUROC"))
