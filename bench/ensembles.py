@@ -6,6 +6,7 @@ image passes, and a figure of NLL and AUROC against ensemble size.
     python bench/ensembles.py --dataset mnist --root $HYPERWEIGHTS_DATA --seed 0     # 2,000 steps (35 min on 2 cores)
     python bench/ensembles.py --dataset cifar10 --root $HYPERWEIGHTS_DATA/cifar10-jpeg --seed 0  # LeNet, 4,000 steps (28 min)
     python bench/ensembles.py --dataset digits --summary_only # mean over the stored seeds, and the figure
+    python bench/ensembles.py --dataset mnist --root $HYPERWEIGHTS_DATA --seed 0 --only mi_smooth   # one more row
     python bench/ensembles.py --dataset mnist --root $HYPERWEIGHTS_DATA \\
         --checkpoint bench/runs/mnist/step13000.pt --strong bench/runs/mnist_lam1e5/step13000.pt \\
         --no_entropy bench/runs/mnist_no_entropy/step13000.pt --n 4000
@@ -13,7 +14,7 @@ image passes, and a figure of NLL and AUROC against ensemble size.
 Rows: one network and a deep ensemble of 10 (Adam, the authors' init), 10 snapshots of one constant-learning-rate
 SGD chain, the hypernetwork of the dataset's preset (`hyperweights.cli.PRESETS`: the papers' configuration) with
 and without the entropy term, on digits the same with λ = 1e5, and the hypernetwork of each other recipe of
-`hyperweights.cli.RECIPES` (`mi_noise`). Every baseline gets the hypernetwork's image passes (steps × networks
+`hyperweights.cli.RECIPES` (`mi_noise`, `mi_smooth`). Every baseline gets the hypernetwork's image passes (steps × networks
 × images per network): each deep-ensemble member a tenth of them, the SGD chain all of them; the one network is
 trained like one deep-ensemble member (another seed). `--join D` adds Ha et al.'s static hypernetwork joined
 with D-dimensional noise (`hyperweights.static_hypernet`, its default settings for the target), trained with the
@@ -23,6 +24,9 @@ Every row is trained here, for `--steps` hypernetwork steps (default: the datase
 with `hyperweights_train --dataset mnist --lam 1e5 --out ...`; the run without the entropy term is
 `Trainer(..., objective=Objective(diversity=NoDiversity()))`) and a row whose checkpoint is not given is left out.
 Trained rows are cached in `bench/runs/<dataset>_baselines/` (weights and cost), so a rerun only evaluates.
+`--only ROW,...` trains and scores only those hypernetwork rows (e.g. a recipe added since) and merges them into the
+seed's stored results, noting their command, machine and date under "added"; the other rows stay as stored.
+A recipe with fewer image passes a step than the preset runs more steps (`hyperweights.cli.equal_cost_steps`).
 Foreign images: the inverted test images on digits and CIFAR-10, Fashion-MNIST's test split on MNIST
 (`--ood_root` if it is not in its usual places).
 The table is printed as markdown and written with the machine and date to
@@ -33,12 +37,13 @@ The table is printed as markdown and written with the machine and date to
 import json, platform, sys, time
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Callable
 from pathlib import Path
 
 import torch
 from fastcore.script import call_parse
 
-from hyperweights.cli import PRESETS, RECIPES
+from hyperweights.cli import PRESETS, RECIPES, equal_cost_steps
 from hyperweights.data import load_dataset
 from hyperweights.hypernet import sample_weights
 from hyperweights.entropy import NoDiversity
@@ -80,19 +85,21 @@ def from_checkpoint(path: str, n: int, name: str, seconds: float, seed: int, dev
     thetas = sample_weights(load_hypernet(state, device), n, torch.Generator().manual_seed(seed))
     return Baseline(name, thetas, seconds, state["step"] * c["n_nets"] * c["images_per_net"])
 
-def trained_hypernetworks(dataset, data, spec, args) -> dict[str, Baseline]:
-    "The preset's hypernetwork ('main'), without the entropy term, with λ = 1e5 (digits) and each other recipe, trained here."
+def trained_hypernetworks(dataset, data, spec, args) -> dict[str, Callable[[], Baseline]]:
+    "The preset's hypernetwork ('main'), without the entropy term, with λ = 1e5 (digits) and each other recipe: each trains when called."
     preset, folder = PRESETS[dataset], HERE / "runs" / f"{dataset}_baselines"
-    def make(key, objective, training=preset.training, name=None, **kwargs):
-        config = TrainConfig(steps=args.steps, seed=args.seed, val_every=args.steps, val_nets=50, **training)
-        return cached(folder / f"hyper_{key}_seed{args.seed}_steps{args.steps}_n{args.n}.pt",
-                      lambda: sampled_hypernetwork(spec, data, config, objective, n=args.n, name=name, **kwargs))
+    def make(key, objective, training=preset.training, name=None, steps=args.steps, **kwargs):
+        "The row, trained when it is asked for (and not cached yet)."
+        config = TrainConfig(steps=steps, seed=args.seed, val_every=steps, val_nets=50, **training)
+        return lambda: cached(folder / f"hyper_{key}_seed{args.seed}_steps{steps}_n{args.n}.pt",
+                              lambda: sampled_hypernetwork(spec, data, config, objective, n=args.n, name=name, **kwargs))
     rows = {"no_entropy": make("no_entropy", Objective(lam=preset.lam, diversity=NoDiversity())),
             "main": make("main", Objective(lam=preset.lam, diversity=preset.diversity))}
     if dataset == "digits": rows["strong"] = make("strong", Objective(lam=1e5, diversity=preset.diversity))
     for name in (r for r in RECIPES if r != "paper"):  # the other recipes, at the same image passes
         training, term = RECIPES[name].build(preset, preset.lam)
-        rows[name] = make(name, Objective(lam=preset.lam, diversity=term), training, f"hypernetwork, recipe {name}")
+        rows[name] = make(name, Objective(lam=preset.lam, diversity=term), training, f"hypernetwork, recipe {name}",
+                          equal_cost_steps(preset, preset.lam, training, term, args.steps))
     if args.join:  # Ha et al.'s static hypernetwork joined with noise, the papers' objective
         rows["join"] = make(f"join_z{args.join}", Objective(lam=preset.lam, diversity=preset.diversity),
                             name=f"static hypernetwork + noise ({args.join}-d)",
@@ -170,6 +177,8 @@ def summary(dataset: str):
         row["members std"] = torch.tensor([r["members acc"] for r in rs], dtype=torch.float64).std().item() if len(rs) > 1 else 0.0
         mean_rows.append(row)
     print(f"{len(records)} seeds: {', '.join(str(r['seed']) for r in records)}; {records[0]['machine']}, {records[0]['date']}")
+    for added in (a for r in records for a in r.get("added", [])):
+        print(f"  {', '.join(added['methods'])}: added by {added['command']} ({added['machine']}, {added['date']})")
     print(markdown([r for r in mean_rows if r.get("shown", True)]).replace("members: acc mean ± std", "members: acc (mean ± std over seeds)"))
     sized = [r for r in mean_rows if r["method"] != "one network"]
     plot_sizes(sized, f"{dataset}: ensembles at equal image passes (mean of {len(records)} seeds)",
@@ -190,35 +199,51 @@ def main(dataset: str = "digits", # digits, mnist or cifar10
          device: str = "cpu", # 'cpu' or 'cuda'
          summary_only: bool = False, # only print the mean table over the stored seeds of --dataset
          join: int = 0, # above 0: also Ha et al.'s static hypernetwork joined with noise of this dimension (the rows trained here)
+         only: str = None, # comma-separated rows trained here (e.g. mi_smooth): trained and scored alone, merged into the stored seed
         ):
     if dataset not in SETTINGS: raise SystemExit(f"bench/ensembles.py: --dataset must be one of {', '.join(SETTINGS)}")
     if summary_only: return summary(dataset)
     setting = SETTINGS[dataset]
     steps, n, sgd_lr = steps or setting.steps, n or setting.n, sgd_lr or setting.sgd_lr
+    only = [key for key in (only or "").split(",") if key]
+    rows_here = ["no_entropy", "main"] + (["strong"] if dataset == "digits" else []) + [r for r in RECIPES if r != "paper"] + (["join"] if join else [])
+    if set(only) - set(rows_here):
+        raise SystemExit(f"bench/ensembles.py: --only takes rows of {', '.join(rows_here)}; got {','.join(only)}")
+    out = HERE / "results" / f"ensembles_{dataset}_seed{seed}.json"
+    if only and (checkpoint or not out.exists()):
+        raise SystemExit(f"bench/ensembles.py: --only adds rows to the stored {out.name}, trained here; "
+                         f"{'drop --checkpoint' if checkpoint else 'run without --only first'}")
+    stored = json.loads(out.read_text()) if only else None
+    held = stored and (stored.get("steps", setting.steps), stored["n"])  # records without "steps" ran at the default
+    if only and held != (steps, n):
+        raise SystemExit(f"bench/ensembles.py: {out.name} holds --steps {held[0]} --n {held[1]}; --only uses the same")
     args = SimpleNamespace(**locals())
     data = load_dataset(dataset, root=root, device=device)
     spec = PRESETS[dataset].target()
     foreign = {setting.foreign: foreign_images(setting.foreign, data.test[0], ood_root)}  # a missing one stops here
-    hypers = (hypernetworks_from_checkpoints(args, device) if checkpoint else
-              trained_hypernetworks(dataset, data, spec, args))
-    baselines = baseline_rows(dataset, data, spec, hypers["main"].image_passes, args)
+    if checkpoint: hypers = hypernetworks_from_checkpoints(args, device)
+    else: hypers = {key: make() for key, make in trained_hypernetworks(dataset, data, spec, args).items() if not only or key in only}
     def scored(method, shown: list[int]) -> list[dict]:
         "The method's rows at the shown sizes and at the figure's sizes it can fill, each marked shown or not."
         k = len(method.weights)
         shown = [m for m in shown if m <= k] or [k]
         sizes = sorted(set(shown) | {m for m in setting.sizes if m <= k and k % m == 0})
         return [{**r, "shown": size_of(r) in shown} for r in compare_methods(spec, data, [method], ensemble=sizes, foreign=foreign)]
-    rows = [r for b in baselines for r in scored(b, [len(b.weights)])]
     shown = {"no_entropy": [10], "main": [10, 50, 200], "strong": [200]}
-    for key, method in hypers.items(): rows += scored(method, shown.get(key, [10, 50, 200]))
-    table = markdown([r for r in rows if r["shown"]])
-    print(table)
+    rows = [r for key, method in hypers.items() for r in scored(method, shown.get(key, [10, 50, 200]))]
+    run = {"command": " ".join(sys.argv), "date": time.strftime("%Y-%m-%d"),
+           "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads, torch {torch.__version__}"
+                      + (f", {torch.cuda.get_device_name()}" if device.startswith("cuda") else "")}
+    if only:  # the new rows replace their namesakes among the stored ones and are appended after the others
+        record, new = {**stored, "steps": steps}, {r["method"] for r in rows}
+        rows = [r for r in stored["rows"] if r["method"] not in new] + rows
+        record["added"] = [a for a in record.get("added", []) if not set(a["methods"]) <= new] + [{**run, "methods": sorted(new)}]
+    else:
+        baselines = baseline_rows(dataset, data, spec, hypers["main"].image_passes, args)
+        rows = [r for b in baselines for r in scored(b, [len(b.weights)])] + rows
+        record = {"dataset": dataset, "seed": seed, "n": n, "steps": steps, **run}
+    record.update(rows=rows, table=markdown([r for r in rows if r["shown"]]))
+    print(record["table"])
     if dataset == "mnist": print(PAPER)
-    record = {"dataset": dataset, "seed": seed, "n": n, "steps": steps, "rows": rows, "table": table,
-              "command": " ".join(sys.argv),
-              "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads, torch {torch.__version__}"
-                         + (f", {torch.cuda.get_device_name()}" if device.startswith("cuda") else ""),
-              "date": time.strftime("%Y-%m-%d")}
-    out = HERE / "results" / f"ensembles_{dataset}_seed{seed}.json"
     out.write_text(json.dumps(record, indent=1, default=float))
     print(f"wrote {out}")

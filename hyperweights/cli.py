@@ -39,12 +39,13 @@ from .distill import distillation_table, save_network, network_code
 from .hyperlstm import (CELLS, CharModel, CharModelConfig, load_text, fit_char_model, bits_per_char,
                                     sample_text, save_char_model, plot_curves)
 from .distributed import launched_by_torchrun, check_launch, start_process_group, DistributedTrainer, PeerLostError
-from .train import (Trainer, TrainConfig, Objective, SEED_RANGE, load_hypernet, load_checkpoint, load_run, plot_history, atomic_save,
+from .train import (Trainer, TrainConfig, Objective, SEED_RANGE, image_passes, load_hypernet, load_checkpoint, load_run, plot_history, atomic_save,
                                 load_tagged, CheckpointError, NonFiniteLossError)
 
 # %% auto #0
-__all__ = ['CIFAR_PRESET', 'PRESETS', 'MI_NETWORKS', 'MI_NOISE_PROBES', 'MI_NOISE_DIVISOR', 'RECIPES', 'WEIGHT_COPIES',
-           'BASELINE_BATCH', 'SAMPLES_FORMAT', 'EVAL_FIGURES', 'THREATS', 'USER_ERRORS', 'RunPreset', 'Recipe',
+__all__ = ['CIFAR_PRESET', 'PRESETS', 'MI_NETWORKS', 'MI_NOISE_PROBES', 'MI_NOISE_DIVISOR', 'SMOOTH_NETWORKS', 'SMOOTH_IMAGES',
+           'SMOOTH_PROBES', 'SMOOTH_GRID', 'SMOOTH_DIVISOR', 'RECIPES', 'WEIGHT_COPIES', 'BASELINE_BATCH',
+           'SAMPLES_FORMAT', 'EVAL_FIGURES', 'THREATS', 'USER_ERRORS', 'RunPreset', 'Recipe', 'equal_cost_steps',
            'recipe_of', 'resolve_device', 'check_positive', 'check_finite', 'check_seed', 'use_threads',
            'available_memory', 'check_memory', 'writable_folder', 'TrainingInterrupted', 'stop_on_signals', 'train',
            'sample', 'load_samples', 'evaluate_checkpoint', 'attack_checkpoint', 'distill_checkpoint', 'train_charlm',
@@ -82,9 +83,29 @@ def _with_noise_disagreement(preset: RunPreset, lam: float) -> tuple[dict, Diver
     term = WeightedSum((preset.diversity, MutualInformation(noise_probe=MI_NOISE_PROBES)), (1.0, lam / MI_NOISE_DIVISOR))
     return {**preset.training, "n_nets": MI_NETWORKS, "images_per_net": per_net}, term
 
+SMOOTH_NETWORKS, SMOOTH_IMAGES, SMOOTH_PROBES, SMOOTH_GRID, SMOOTH_DIVISOR = 8, 24, 8, 4, 100  # MNIST's validation split
+
+def _with_smooth_disagreement(preset: RunPreset, lam: float) -> tuple[dict, DiversityTerm]:
+    "8 networks × (24 training + 8 smooth-noise images) a step, and λ/100 × MI on the noise in place of Ĥ."
+    term = WeightedSum((MutualInformation(noise_probe=SMOOTH_PROBES, noise_grid=SMOOTH_GRID),), (lam / SMOOTH_DIVISOR,))
+    return {**preset.training, "n_nets": SMOOTH_NETWORKS, "images_per_net": SMOOTH_IMAGES}, term
+
 RECIPES = {"paper": Recipe("λ·CE − Ĥ of the gauge-fixed weights (arXiv:1801.01952)", lambda p, lam: (p.training, p.diversity)),
            "mi_noise": Recipe(f"the papers' loss − λ/{MI_NOISE_DIVISOR} × the ensemble's mutual information on "
-                              f"{MI_NOISE_PROBES} noise images, {MI_NETWORKS} networks a step", _with_noise_disagreement)}
+                              f"{MI_NOISE_PROBES} noise images, {MI_NETWORKS} networks a step", _with_noise_disagreement),
+           "mi_smooth": Recipe(f"λ·CE − λ/{SMOOTH_DIVISOR} × the ensemble's mutual information on {SMOOTH_PROBES} smooth noise "
+                               f"images (a {SMOOTH_GRID} × {SMOOTH_GRID} grid upsampled), no Ĥ, {SMOOTH_NETWORKS} networks × "
+                               f"{SMOOTH_IMAGES} images a step", _with_smooth_disagreement)}
+
+def equal_cost_steps(preset: RunPreset, # the dataset's preset: its run sets the cost
+                     lam: float, # λ of both runs
+                     training: dict, # `TrainConfig` fields of the other run (a recipe's)
+                     term: DiversityTerm, # its diversity term
+                     steps: int | None = None, # steps of the preset's run; None: the preset's own
+                    ) -> int:
+    "The steps at which a run of `training` and `term` costs the target image passes of `steps` of the preset's run."
+    per_step = lambda fields, d: image_passes(TrainConfig(**{**fields, "steps": 1}), Objective(lam, diversity=d))
+    return (preset.steps if steps is None else steps) * per_step(preset.training, preset.diversity) // per_step(training, term)
 
 def recipe_of(state: dict, # a checkpoint of `train`
              ) -> str:
@@ -229,7 +250,7 @@ def _conventional_baseline(trainer: Trainer, data, n: int, progress: bool) -> di
 
 def train(dataset: str = "digits", # one of `PRESETS`
           root=None, # data folder for mnist/cifar
-          steps: int | None = None, # training steps; None: the dataset's preset (2,000 for digits, else 13,000)
+          steps: int | None = None, # training steps; None: the preset's image passes (2,000 steps for digits, else 13,000, of the papers' recipe), or the run's own on resume
           lam: float | None = None, # λ, the weight of the cross-entropy; None: the dataset's preset (3e3 for digits, else 1e3)
           seed: int = 0, # seed of a new run
           out=None, # output folder; None: runs/<dataset>
@@ -250,8 +271,8 @@ def train(dataset: str = "digits", # one of `PRESETS`
     "Train (or resume) a hypernetwork, save checkpoints and a figure in `out`, and return test-set metrics."
     if dataset not in PRESETS: raise ValueError(f"Unknown dataset {dataset!r}; choose one of {', '.join(PRESETS)}.")
     preset = PRESETS[dataset]
-    steps = preset.steps if steps is None else steps
-    check_positive(steps=steps, n_eval=n_eval)  # every check that needs no data comes before the data are loaded
+    if steps is not None: check_positive(steps=steps)
+    check_positive(n_eval=n_eval)  # every check that needs no data comes before the data are loaded
     if baseline < 0: raise ValueError(f"baseline={baseline}: it must be 0 (no baseline) or more.")
     check_seed(seed)
     if recipe is not None and recipe not in RECIPES:
@@ -267,12 +288,15 @@ def train(dataset: str = "digits", # one of `PRESETS`
         check_finite(lam=lam)
         if lam < 0: raise ValueError(f"lam={lam}: it must be 0 or more.")
     asked_lam, lam = lam, preset.lam if lam is None else lam
+    if steps is None and not resume:  # a recipe with fewer image passes a step runs more steps
+        steps = equal_cost_steps(preset, lam, *RECIPES[recipe or "paper"].build(preset, lam))
     device, out = resolve_device(device), writable_folder(Path("runs") / dataset if out is None else out)
     check_memory(n_eval, preset.target().num_params, device, "n_eval")
     if resume:
         state = load_checkpoint(out / "last.pt")
         if state["dataset"] != dataset:
             raise ValueError(f"{out / 'last.pt'} is a {state['dataset']} run; resume it with --dataset {state['dataset']}.")
+        steps = state["train_config"]["steps"] if steps is None else steps
         if steps <= state["step"]:
             raise ValueError(f"The run in {out} is at step {state['step']} already; pass --steps above it to train on.")
         stored = {"lam": state["objective"]["lam"], "seed": state["train_config"]["seed"],
@@ -636,7 +660,7 @@ def _user_errors(command: str):
 def hyperweights_train(
     dataset: str = "digits", # digits (embedded, no download), mnist, cifar10 or cifar100
     root: str = None,        # data folder for mnist/cifar (default $HYPERWEIGHTS_DATA or ~/.cache/hyperweights)
-    steps: int = None,       # training steps (default 2,000 for digits, else the paper's 13,000)
+    steps: int = None,       # training steps (default: 2,000 for digits, else the paper's 13,000; with mi_smooth as many as cost the same image passes; on resume the run's own)
     lam: float = None,       # λ, the weight of the cross-entropy against the entropy term (default 3e3 for digits, else 1e3)
     seed: int = 0,           # random seed for initialisation, noise and data order
     out: str = None,         # output folder for checkpoints and the training-curve figure (default runs/DATASET)
@@ -648,7 +672,7 @@ def hyperweights_train(
     baseline: int = 10,      # networks trained conventionally, on as many images each, to compare with (0: none)
     threads: int = None,     # CPU threads for torch (default one per core; 1 where other work keeps the cores busy)
     diversity: str = None,   # diversity term: kl_entropy (the papers'), none, output_entropy, kernel_repulsion, mutual_information
-    recipe: str = None,      # paper (the default: the papers' loss) or mi_noise (+ λ/3 × disagreement on noise images, 8 networks a step)
+    recipe: str = None,      # paper (the default: the papers' loss), mi_noise (+ λ/3 × disagreement on noise images) or mi_smooth (λ·CE − λ/100 × disagreement on smooth noise, no Ĥ)
     generator: str = None,   # hypernetwork (the papers', the default) or static_hypernetwork (Ha et al.'s), with their defaults for the target
     augment: str = None,     # training images: none (the papers', the default) or crop_flip (random 4-pixel crops and mirror images, for CIFAR)
 ):
