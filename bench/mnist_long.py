@@ -3,17 +3,18 @@ resumable pieces: the rows of `bench/RESULTS.md` "MNIST at the papers' length".
 
 Rows (each a name of `ROWS`): the papers' λ = 10³ (the step-13,000 checkpoint of `bench/reproduce_mnist.py`),
 λ = 10⁵ and the papers' loss without the entropy term, both trained with `hyperweights_train` from the same seed
-(8734) and configuration, the `mi_noise` recipe at the same 13,000 steps, and the baselines at the hypernetwork's
+(8734) and configuration, the `mi_smooth` recipe at the same image passes (52,000 steps of 8 networks × (24 + 8
+smooth noise) images), and the baselines at the hypernetwork's
 13,312,000 target image passes (13,000 steps × 32 networks × 32 images): a deep ensemble of 10 (41,600 Adam steps
 of 32 images each, trained side by side as one `[10, P]` tensor), one network trained like one of its members
 (another seed), and 10 snapshots of one constant-learning-rate SGD chain (416,000 steps of 32 images, lr 0.1).
 
     hyperweights_train --dataset mnist --root $HYPERWEIGHTS_DATA --lam 1e5 --seed 8734 --baseline 0 --out bench/runs/mnist_lam1e5
     hyperweights_train --dataset mnist --root $HYPERWEIGHTS_DATA --diversity none --seed 8734 --baseline 0 --out bench/runs/mnist_no_entropy
-    hyperweights_train --dataset mnist --root $HYPERWEIGHTS_DATA --recipe mi_noise --seed 8734 --baseline 0 --out bench/runs/mnist_mi_noise
+    hyperweights_train --dataset mnist --root $HYPERWEIGHTS_DATA --recipe mi_smooth --seed 8734 --baseline 0 --out bench/runs/mnist_mi_smooth
         # each resumes with --resume after an interruption (bitwise the uninterrupted run)
     python bench/mnist_long.py baselines --root $HYPERWEIGHTS_DATA     # deep ensemble, one network, SGD chain (cached)
-    python bench/mnist_long.py eval --row lam1e3 --root $HYPERWEIGHTS_DATA   # and lam1e5, no_entropy, mi_noise, deep10, ...
+    python bench/mnist_long.py eval --row lam1e3 --root $HYPERWEIGHTS_DATA   # and lam1e5, no_entropy, mi_smooth, deep10, ...
     python bench/mnist_long.py table                                   # the table and figures, in seconds
 
 `eval` samples 4,000 networks from a hypernetwork (noise seed 8734, as `bench/reproduce_mnist.py`) and evaluates
@@ -64,8 +65,7 @@ ROWS = {"single": Row("one network", ""), "deep10": Row("deep ensemble of 10", "
         "lam1e3": Row("hypernetwork λ=1000 (papers')", "runs/mnist/step13000.pt"),
         "lam1e5": Row("hypernetwork λ=100000", "runs/mnist_lam1e5/last.pt"),  # the runs' final checkpoints
         "no_entropy": Row("hypernetwork without entropy", "runs/mnist_no_entropy/last.pt"),
-        "mi_noise": Row("hypernetwork, recipe mi_noise", "runs/mnist_mi_noise/last.pt")}
-STEPS = 13_000  # the papers' length: a hypernetwork row is evaluated only once its run got there
+        "mi_smooth": Row("hypernetwork, recipe mi_smooth", "runs/mnist_mi_smooth/last.pt")}
 
 def baselines(data, spec, seed: int = 0) -> dict[str, Baseline]:
     "The deep ensemble, one network and the SGD chain at `PASSES`, trained once and kept in `RUNS` (`ensembles.cached`)."
@@ -81,13 +81,15 @@ def networks(row: str, n: int) -> tuple[torch.Tensor, dict]:
         d = torch.load(RUNS / f"{row}.pt", weights_only=True)
         return d["weights"], {"seconds": d["seconds"], "image_passes": d["image_passes"]}
     state = load_checkpoint(HERE / ROWS[row].checkpoint)
-    if state["step"] != STEPS:
-        raise SystemExit(f"bench/mnist_long.py eval: {ROWS[row].checkpoint} is at step {state['step']:,}, not {STEPS:,}; "
-                         f"finish its run with hyperweights_train ... --resume --steps {STEPS} first.")
     config, objective = TrainConfig(**state["train_config"]), Objective.from_dict(state["objective"])
+    per_step = image_passes(replace(config, steps=1), objective)
+    if state["step"] * per_step != PASSES:
+        raise SystemExit(f"bench/mnist_long.py eval: {ROWS[row].checkpoint} is at step {state['step']:,}, not "
+                         f"{PASSES // per_step:,} ({PASSES:,} image passes); finish its run with hyperweights_train ... "
+                         f"--resume --steps {PASSES // per_step} first.")
     thetas = sample_weights(load_hypernet(state, "cpu"), n, torch.Generator().manual_seed(NOISE_SEED))
     return thetas, {"seconds": float("nan"), "step": state["step"], "lam": objective.lam,
-                    "image_passes": state["step"] * image_passes(replace(config, steps=1), objective)}  # probes included
+                    "image_passes": state["step"] * per_step}  # probes included
 
 def chunk_results(spec, thetas: torch.Tensor, x, y, x_foreign) -> dict:
     "Per-network metrics and, per ensemble size, per-ensemble metrics of K networks (disjoint consecutive ensembles)."
