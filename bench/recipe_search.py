@@ -101,8 +101,6 @@ MNIST = dict([
     mnist("n8_mi300_g4", n_nets=8, per_net=24, term=MutualInformation(noise_probe=8, noise_grid=4), lam=300),
     mnist("n8_mi100_g4", n_nets=8, per_net=24, term=MutualInformation(noise_probe=8, noise_grid=4), lam=100),
     mnist("n8_mi100_g4_p4", n_nets=8, per_net=28, term=MutualInformation(noise_probe=4, noise_grid=4), lam=100),  # 4 probes
-    mnist("n8_mi100_g4_lr1e-3", n_nets=8, per_net=24, term=MutualInformation(noise_probe=8, noise_grid=4), lam=100,
-          lr=1e-3, lr_decay=0.1 ** (1 / 8000)),                # 10⁻³ decayed tenfold over the 8,000 steps
 ])
 RECIPES = {"digits": DIGITS, "cifar10": CIFAR, "mnist": MNIST}
 FOREIGN = {"digits": "inverted", "cifar10": "inverted", "mnist": "fashion_mnist"}  # the OOD column of bench/ensembles.py
